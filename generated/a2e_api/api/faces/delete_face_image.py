@@ -1,0 +1,202 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.delete_response import DeleteResponse
+from ...models.error_response import ErrorResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    field_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/api/v1/userFaceSwapImage/{field_id}".format(
+            field_id=quote(str(field_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DeleteResponse | ErrorResponse | None:
+    if response.status_code == 200:
+        response_200 = DeleteResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DeleteResponse | ErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    field_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[DeleteResponse | ErrorResponse]:
+    """Remove a face image from the user's collection.
+
+     The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
+    swap reference but is what A2E documents for unknown ids on its other products; kept so a client can
+    tell "gone" from "bad input".
+
+    Args:
+        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeleteResponse | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        field_id=field_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    field_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> DeleteResponse | ErrorResponse | None:
+    """Remove a face image from the user's collection.
+
+     The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
+    swap reference but is what A2E documents for unknown ids on its other products; kept so a client can
+    tell "gone" from "bad input".
+
+    Args:
+        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeleteResponse | ErrorResponse
+    """
+
+    return sync_detailed(
+        field_id=field_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    field_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[DeleteResponse | ErrorResponse]:
+    """Remove a face image from the user's collection.
+
+     The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
+    swap reference but is what A2E documents for unknown ids on its other products; kept so a client can
+    tell "gone" from "bad input".
+
+    Args:
+        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeleteResponse | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        field_id=field_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    field_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> DeleteResponse | ErrorResponse | None:
+    """Remove a face image from the user's collection.
+
+     The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
+    swap reference but is what A2E documents for unknown ids on its other products; kept so a client can
+    tell "gone" from "bad input".
+
+    Args:
+        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeleteResponse | ErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            field_id=field_id,
+            client=client,
+        )
+    ).parsed

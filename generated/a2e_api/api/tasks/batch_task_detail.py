@@ -1,0 +1,206 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.batch_detail_request import BatchDetailRequest
+from ...models.error_response import ErrorResponse
+from ...models.task_list_response import TaskListResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: BatchDetailRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/userFaceSwapTask/batchDetail",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | TaskListResponse | None:
+    if response.status_code == 200:
+        response_200 = TaskListResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | TaskListResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchDetailRequest,
+) -> Response[ErrorResponse | TaskListResponse]:
+    """Task records for several ids in one request.
+
+     The reference gives no response shape; `data` is read as a list of task records (as in the records
+    page's `rows`). Records must be matched by `_id`, not by position; unknown ids are simply absent.
+    The face swap reference states no maximum number of ids (A2E's other batchDetail operations say
+    200).
+
+    Args:
+        body (BatchDetailRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | TaskListResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchDetailRequest,
+) -> ErrorResponse | TaskListResponse | None:
+    """Task records for several ids in one request.
+
+     The reference gives no response shape; `data` is read as a list of task records (as in the records
+    page's `rows`). Records must be matched by `_id`, not by position; unknown ids are simply absent.
+    The face swap reference states no maximum number of ids (A2E's other batchDetail operations say
+    200).
+
+    Args:
+        body (BatchDetailRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | TaskListResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchDetailRequest,
+) -> Response[ErrorResponse | TaskListResponse]:
+    """Task records for several ids in one request.
+
+     The reference gives no response shape; `data` is read as a list of task records (as in the records
+    page's `rows`). Records must be matched by `_id`, not by position; unknown ids are simply absent.
+    The face swap reference states no maximum number of ids (A2E's other batchDetail operations say
+    200).
+
+    Args:
+        body (BatchDetailRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | TaskListResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchDetailRequest,
+) -> ErrorResponse | TaskListResponse | None:
+    """Task records for several ids in one request.
+
+     The reference gives no response shape; `data` is read as a list of task records (as in the records
+    page's `rows`). Records must be matched by `_id`, not by position; unknown ids are simply absent.
+    The face swap reference states no maximum number of ids (A2E's other batchDetail operations say
+    200).
+
+    Args:
+        body (BatchDetailRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | TaskListResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,211 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.upload_url_request import UploadUrlRequest
+from ...models.upload_url_response import UploadUrlResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: UploadUrlRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/r2/upload-presigned-url",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | UploadUrlResponse | None:
+    if response.status_code == 200:
+        response_200 = UploadUrlResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = ErrorResponse.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | UploadUrlResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadUrlRequest,
+) -> Response[ErrorResponse | UploadUrlResponse]:
+    """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
+
+     Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
+    `face_url` / `video_url`. The reference prefers this path over the legacy
+    `/api/v1/r2/get_upload_presigned_url`, which is not part of this contract. API-token calls are
+    charged by A2E's R2 pricing rule, hence the 402.
+
+    Args:
+        body (UploadUrlRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | UploadUrlResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadUrlRequest,
+) -> ErrorResponse | UploadUrlResponse | None:
+    """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
+
+     Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
+    `face_url` / `video_url`. The reference prefers this path over the legacy
+    `/api/v1/r2/get_upload_presigned_url`, which is not part of this contract. API-token calls are
+    charged by A2E's R2 pricing rule, hence the 402.
+
+    Args:
+        body (UploadUrlRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | UploadUrlResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadUrlRequest,
+) -> Response[ErrorResponse | UploadUrlResponse]:
+    """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
+
+     Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
+    `face_url` / `video_url`. The reference prefers this path over the legacy
+    `/api/v1/r2/get_upload_presigned_url`, which is not part of this contract. API-token calls are
+    charged by A2E's R2 pricing rule, hence the 402.
+
+    Args:
+        body (UploadUrlRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | UploadUrlResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: UploadUrlRequest,
+) -> ErrorResponse | UploadUrlResponse | None:
+    """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
+
+     Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
+    `face_url` / `video_url`. The reference prefers this path over the legacy
+    `/api/v1/r2/get_upload_presigned_url`, which is not part of this contract. API-token calls are
+    charged by A2E's R2 pricing rule, hence the 402.
+
+    Args:
+        body (UploadUrlRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | UploadUrlResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
