@@ -32,11 +32,11 @@ contract-diff: $(STAMP)
 	$(BIN)/python tools/contract_diff.py $(if $(BASE),--base $(BASE),)
 
 lint: $(STAMP)
-	$(BIN)/ruff check facade tests tools bench
-	$(BIN)/ruff format --check facade tests tools bench
+	$(BIN)/ruff check facade tests tools $(wildcard bench/*.py)
+	$(BIN)/ruff format --check facade tests tools $(wildcard bench/*.py)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy facade/a2e_faceswap tests tools bench
+	$(BIN)/mypy facade/a2e_faceswap tests tools $(wildcard bench/*.py)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
