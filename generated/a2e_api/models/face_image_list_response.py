@@ -20,6 +20,7 @@ class FaceImageListResponse:
     code: int
     """ 0 on success. """
     data: list[FaceImage]
+    """ The user's face images, the one just added included. """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

@@ -20,6 +20,7 @@ class FaceImagePage:
     """A page of face images, in case A2E pages this list like the task records."""
 
     rows: list[FaceImage]
+    """ The face images of this page. """
     count: int | Unset = UNSET
     """ Total number of face images. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -20,6 +20,7 @@ class TaskListResponse:
     code: int
     """ 0 on success. """
     data: list[FaceSwapTask]
+    """ The task records found, in no promised order (match them by `_id`). """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

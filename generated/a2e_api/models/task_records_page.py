@@ -18,6 +18,7 @@ class TaskRecordsPage:
     """One page of task records (doc page 08)."""
 
     rows: list[FaceSwapTask]
+    """ The task records of this page. """
     count: int
     """ Total number of the user's task records (all pages). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -20,6 +20,7 @@ class TaskStatusListResponse:
     code: int
     """ 0 on success. """
     data: list[FaceSwapTaskStatus]
+    """ Status items of the caller's in-flight tasks. """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

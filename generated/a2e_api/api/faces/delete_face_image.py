@@ -92,7 +92,7 @@ def sync_detailed(
     tell "gone" from "bad input".
 
     Args:
-        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +125,7 @@ def sync(
     tell "gone" from "bad input".
 
     Args:
-        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,7 +153,7 @@ async def asyncio_detailed(
     tell "gone" from "bad input".
 
     Args:
-        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +184,7 @@ async def asyncio(
     tell "gone" from "bad input".
 
     Args:
-        field_id (str):  Example: 6673bee3e7aea87e7bcddd5d.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -93,7 +93,7 @@ def sync_detailed(
     """Get the status of one face swap preview.
 
     Args:
-        field_id (str):  Example: 6674f0380f25167e88672b7c.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -122,7 +122,7 @@ def sync(
     """Get the status of one face swap preview.
 
     Args:
-        field_id (str):  Example: 6674f0380f25167e88672b7c.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +146,7 @@ async def asyncio_detailed(
     """Get the status of one face swap preview.
 
     Args:
-        field_id (str):  Example: 6674f0380f25167e88672b7c.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +173,7 @@ async def asyncio(
     """Get the status of one face swap preview.
 
     Args:
-        field_id (str):  Example: 6674f0380f25167e88672b7c.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -91,7 +91,7 @@ def sync_detailed(
     any value is accepted.
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,7 +123,7 @@ def sync(
     any value is accepted.
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,7 +150,7 @@ async def asyncio_detailed(
     any value is accepted.
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,7 +180,7 @@ async def asyncio(
     any value is accepted.
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

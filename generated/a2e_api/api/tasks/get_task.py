@@ -88,7 +88,7 @@ def sync_detailed(
     """Details of one face swap task (the source of truth for its state).
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +117,7 @@ def sync(
     """Details of one face swap task (the source of truth for its state).
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     """Details of one face swap task (the source of truth for its state).
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +168,7 @@ async def asyncio(
     """Details of one face swap task (the source of truth for its state).
 
     Args:
-        field_id (str):  Example: 6674f1765699df7e9d25311a.
+        field_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

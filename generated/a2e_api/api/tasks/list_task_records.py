@@ -97,8 +97,8 @@ def sync_detailed(
     the number on this page.
 
     Args:
-        page_num (int):  Default: 1. Example: 1.
-        page_size (int):  Default: 10. Example: 10.
+        page_num (int):  Default: 1.
+        page_size (int):  Default: 10.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,8 +134,8 @@ def sync(
     the number on this page.
 
     Args:
-        page_num (int):  Default: 1. Example: 1.
-        page_size (int):  Default: 10. Example: 10.
+        page_num (int):  Default: 1.
+        page_size (int):  Default: 10.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,8 +166,8 @@ async def asyncio_detailed(
     the number on this page.
 
     Args:
-        page_num (int):  Default: 1. Example: 1.
-        page_size (int):  Default: 10. Example: 10.
+        page_num (int):  Default: 1.
+        page_size (int):  Default: 10.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,8 +201,8 @@ async def asyncio(
     the number on this page.
 
     Args:
-        page_num (int):  Default: 1. Example: 1.
-        page_size (int):  Default: 10. Example: 10.
+        page_num (int):  Default: 1.
+        page_size (int):  Default: 10.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
