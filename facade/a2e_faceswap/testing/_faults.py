@@ -1,0 +1,309 @@
+"""Fault injection: which requests the simulator answers badly, and how.
+
+A fault is drawn for each request before it is handled, from (in this order) the route's scripted
+sequence, then the probability rules that match the route. Every route has its own random stream
+derived from the simulator's seed, so the faults one route sees do not depend on how its requests
+interleave with other routes' requests.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+#: operationIds of openapi/a2e.yaml, the routes of the API proper.
+API_OPERATIONS: tuple[str, ...] = (
+    "add_face_image",
+    "list_face_images",
+    "delete_face_image",
+    "create_preview",
+    "get_preview_status",
+    "create_task",
+    "list_task_records",
+    "list_task_statuses",
+    "batch_task_detail",
+    "get_task",
+    "delete_task",
+    "create_upload_url",
+)
+#: Routes outside the API: the upload PUT, the CDN copy of uploads and the result files.
+FILE_ROUTES: tuple[str, ...] = ("upload_put", "cdn", "result")
+#: Route name matching every API operation (but not the file routes, which must be named).
+ANY_API_ROUTE = "*"
+
+
+class FaultKind(StrEnum):
+    """What can go wrong with one request. The values are the names used in fault spec strings."""
+
+    #: HTTP 500 with A2E's JSON error envelope. Not applied.
+    HTTP_500 = "http_500"
+    #: HTTP 502 with a JSON envelope (a gateway answer, outside the contract). Not applied.
+    HTTP_502 = "http_502"
+    #: HTTP 503 with A2E's JSON error envelope. Not applied.
+    HTTP_503 = "http_503"
+    #: HTTP 502 with an HTML page, as a load balancer sends it. Not applied.
+    HTTP_502_HTML = "http_502_html"
+    #: HTTP 503 with an HTML page, as a load balancer sends it. Not applied.
+    HTTP_503_HTML = "http_503_html"
+    #: HTTP 429 without Retry-After. Not applied.
+    HTTP_429 = "http_429"
+    #: HTTP 429 with ``Retry-After`` (``FaultPlan.retry_after`` seconds). Not applied.
+    HTTP_429_RETRY_AFTER = "http_429_retry_after"
+    #: The TCP connection is reset before any answer; the request is not applied.
+    RESET = "reset"
+    #: The normal answer, delayed by ``delay`` (or ``FaultPlan.slow_seconds``) real seconds. Applied.
+    SLOW = "slow"
+    #: HTTP 200, ``application/json``, body cut off mid-object. Not applied.
+    MALFORMED_JSON = "malformed_json"
+    #: HTTP 200, ``application/json``, a JSON value that is not an object (``[]``, ``"ok"``, ...).
+    #: Not applied.
+    NON_OBJECT_JSON = "non_object_json"
+    #: HTTP 200 with ``{"code": 429, "msg": ...}``: busy, not applied, safe to retry.
+    CODE_BUSY = "code_busy"
+    #: HTTP 200 with ``{"code": 1003, "msg": ...}``: refused by moderation, not applied.
+    CODE_MODERATION = "code_moderation"
+    #: The request succeeds, but the task or preview it creates ends ``failed``.
+    TASK_FAILURE = "task_failure"
+    #: The request is applied (the task is created, credits are spent), then the connection drops
+    #: without an answer.
+    APPLIED_THEN_RESET = "applied_then_reset"
+    #: The request is applied; the status line, the headers (with the full Content-Length) and part of
+    #: the body are sent, then the connection drops. On ``result`` this is a download cut off midway.
+    RESET_MID_BODY = "reset_mid_body"
+
+    @property
+    def applies_request(self) -> bool:
+        """Whether the simulator carries the request out despite the fault."""
+        return self in _APPLIED
+
+    @property
+    def is_contract_shaped(self) -> bool:
+        """Whether the answer is one the contract describes (checked in strict mode) or deliberately not."""
+        return self in _CONTRACT_SHAPED
+
+
+_APPLIED = frozenset(
+    {FaultKind.SLOW, FaultKind.TASK_FAILURE, FaultKind.APPLIED_THEN_RESET, FaultKind.RESET_MID_BODY}
+)
+_CONTRACT_SHAPED = frozenset(
+    {
+        FaultKind.HTTP_500,
+        FaultKind.HTTP_503,
+        FaultKind.HTTP_429,
+        FaultKind.HTTP_429_RETRY_AFTER,
+        FaultKind.SLOW,
+        FaultKind.TASK_FAILURE,
+    }
+)
+
+
+@dataclass
+class FaultRule:
+    """A probability rule: each request on ``route`` gets ``kind`` with ``probability``."""
+
+    kind: FaultKind
+    route: str = ANY_API_ROUTE
+    probability: float = 1.0
+    #: How many more times the rule may fire (None: no limit).
+    times: int | None = None
+    #: SLOW only: real seconds to wait (None: the plan's ``slow_seconds``).
+    delay: float | None = None
+
+    def matches(self, route: str) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.route == ANY_API_ROUTE:
+            return route in API_OPERATIONS
+        return self.route == route
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault drawn for one request."""
+
+    kind: FaultKind
+    #: SLOW: real seconds to wait. 429 with Retry-After: the header's value.
+    delay: float = 0.0
+    retry_after: int = 1
+
+
+def _route(route: str) -> str:
+    if route != ANY_API_ROUTE and route not in API_OPERATIONS and route not in FILE_ROUTES:
+        known = ", ".join((ANY_API_ROUTE, *API_OPERATIONS, *FILE_ROUTES))
+        raise ValueError(f"unknown route {route!r}; known routes: {known}")
+    return route
+
+
+def _kind(kind: FaultKind | str) -> FaultKind:
+    try:
+        return FaultKind(kind.lower() if isinstance(kind, str) else kind)
+    except ValueError:
+        known = ", ".join(k.value for k in FaultKind)
+        raise ValueError(f"unknown fault kind {kind!r}; known kinds: {known}") from None
+
+
+class FaultPlan:
+    """The faults a simulator injects. Thread-safe; change it at any time, also while requests run::
+
+        plan.add(FaultKind.HTTP_503, route="get_task", probability=0.3)
+        plan.script("create_task", [FaultKind.APPLIED_THEN_RESET, None, FaultKind.HTTP_500])
+        plan.add_spec("list_task_records:http_429_retry_after:0.5,delete_task=reset/none")
+    """
+
+    def __init__(self, seed: int = 0, *, slow_seconds: float = 2.0, retry_after: int = 1) -> None:
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self._scripts: dict[str, deque[FaultKind | None]] = {}
+        self._rngs: dict[str, random.Random] = {}
+        self._history: list[tuple[str, FaultKind]] = []
+        #: Real seconds a SLOW answer waits unless its rule says otherwise.
+        self.slow_seconds = slow_seconds
+        #: Value of the Retry-After header of HTTP_429_RETRY_AFTER.
+        self.retry_after = retry_after
+
+    # ------------------------------------------------------------------ configuration
+    def add(
+        self,
+        kind: FaultKind | str,
+        route: str = ANY_API_ROUTE,
+        probability: float = 1.0,
+        *,
+        times: int | None = None,
+        delay: float | None = None,
+    ) -> FaultRule:
+        """Inject ``kind`` into requests on ``route`` (``"*"``: every API operation) with ``probability``.
+
+        Several rules on one route share one draw per request: their probabilities add up (capped at 1).
+        ``times`` limits how often the rule fires; ``delay`` sets a SLOW rule's wait in real seconds.
+        """
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(f"probability must be between 0 and 1, got {probability}")
+        if times is not None and times < 0:
+            raise ValueError(f"times must be >= 0, got {times}")
+        rule = FaultRule(_kind(kind), _route(route), probability, times, delay)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def script(self, route: str, sequence: Iterable[FaultKind | str | None]) -> None:
+        """Give the next requests on ``route`` exactly these faults, in order (None: no fault).
+
+        The script is consumed one entry per request and takes precedence over probability rules; once
+        used up, the rules apply again. Calling it again appends to what is left of the script.
+        """
+        route = _route(route)
+        if route == ANY_API_ROUTE:
+            raise ValueError("a script needs one route, not '*'")
+        items = [None if item is None or item == "none" else _kind(item) for item in sequence]
+        with self._lock:
+            self._scripts.setdefault(route, deque()).extend(items)
+
+    def add_spec(self, spec: str) -> None:
+        """Apply a fault spec string (the format of ``--faults``), see ``parse_fault_spec``."""
+        rules, scripts = parse_fault_spec(spec)
+        for rule in rules:
+            self.add(rule.kind, rule.route, rule.probability, times=rule.times, delay=rule.delay)
+        for route, sequence in scripts:
+            self.script(route, sequence)
+
+    def clear(self) -> None:
+        """Remove every rule and script (the random streams and the history are kept)."""
+        with self._lock:
+            self._rules.clear()
+            self._scripts.clear()
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    @property
+    def history(self) -> list[tuple[str, FaultKind]]:
+        """Every fault injected so far, as (route, kind), in the order they were drawn."""
+        with self._lock:
+            return list(self._history)
+
+    def pending_script(self, route: str) -> list[FaultKind | None]:
+        with self._lock:
+            return list(self._scripts.get(route, ()))
+
+    # ------------------------------------------------------------------ drawing
+    def draw(self, route: str) -> Fault | None:
+        """The fault for the next request on ``route``, or None."""
+        with self._lock:
+            kind: FaultKind | None = None
+            rule: FaultRule | None = None
+            script = self._scripts.get(route)
+            if script:
+                kind = script.popleft()
+            else:
+                matching = [r for r in self._rules if r.matches(route)]
+                if not matching:
+                    return None
+                rng = self._rngs.get(route)
+                if rng is None:
+                    rng = self._rngs[route] = random.Random(f"{self._seed}:faults:{route}")  # noqa: S311
+                u = rng.random()
+                total = 0.0
+                for candidate in matching:
+                    total += candidate.probability
+                    if u < total:
+                        rule = candidate
+                        kind = candidate.kind
+                        if candidate.times is not None:
+                            candidate.times -= 1
+                        break
+            if kind is None:
+                return None
+            self._history.append((route, kind))
+            delay = rule.delay if rule is not None and rule.delay is not None else self.slow_seconds
+            return Fault(kind, delay=delay, retry_after=self.retry_after)
+
+
+def parse_fault_spec(spec: str) -> tuple[list[FaultRule], list[tuple[str, list[FaultKind | None]]]]:
+    """Parse a fault spec string into probability rules and scripts.
+
+    The spec is a comma-separated list of items (blanks ignored):
+
+    - ``ROUTE:KIND[:PROBABILITY]`` a probability rule (probability defaults to 1);
+      e.g. ``get_task:http_503:0.3``, ``*:reset:0.05``.
+    - ``ROUTE=KIND/KIND/...`` a scripted sequence, ``none`` for "no fault";
+      e.g. ``create_task=applied_then_reset/none/http_500``.
+
+    ROUTE is an operationId, ``*`` (every API operation), ``upload_put``, ``cdn`` or ``result``; KIND is a
+    ``FaultKind`` value such as ``http_429_retry_after`` (case does not matter).
+    """
+    rules: list[FaultRule] = []
+    scripts: list[tuple[str, list[FaultKind | None]]] = []
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        if "=" in item:
+            route, _, sequence = item.partition("=")
+            kinds = [part.strip().lower() for part in sequence.split("/")]
+            if not all(kinds):
+                raise ValueError(f"empty entry in fault script {item!r}")
+            scripts.append(
+                (_route(route.strip()), [None if kind == "none" else _kind(kind) for kind in kinds])
+            )
+            continue
+        parts = [part.strip() for part in item.split(":")]
+        if len(parts) not in (2, 3):
+            raise ValueError(f"fault rule {item!r} is not ROUTE:KIND[:PROBABILITY]")
+        probability = 1.0
+        if len(parts) == 3:
+            try:
+                probability = float(parts[2])
+            except ValueError:
+                raise ValueError(f"probability of fault rule {item!r} is not a number") from None
+            if not 0.0 <= probability <= 1.0:
+                raise ValueError(f"probability of fault rule {item!r} is not between 0 and 1")
+        rules.append(FaultRule(_kind(parts[1]), _route(parts[0]), probability))
+    return rules, scripts

@@ -1,0 +1,221 @@
+"""``Simulator``: a local, stateful A2E face swap service for tests, on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from a2e_faceswap.testing._app import AppSettings, SimApp
+from a2e_faceswap.testing._clock import SimClock
+from a2e_faceswap.testing._contract import ContractChecker, ContractViolationError
+from a2e_faceswap.testing._faults import FaultPlan
+from a2e_faceswap.testing._results import result_bytes, result_sha256
+from a2e_faceswap.testing._server import ConnectionRegistry, ServerThread
+from a2e_faceswap.testing._state import DEFAULT_FAILURE_CODE, DEFAULT_FAILURE_MESSAGE, SimState
+from a2e_faceswap.testing._stats import SimStats
+
+#: Credits each paid operation spends by default.
+DEFAULT_COSTS: dict[str, int] = {"create_task": 1, "create_preview": 1, "create_upload_url": 1}
+
+
+class Simulator:
+    """A fake A2E face swap API on a real loopback port, with state, a speedable clock and fault injection.
+
+    Use it as a context manager; it listens once entered and stops (joining its thread, closing every
+    socket) on exit::
+
+        with Simulator(seed=1, speed=600) as sim:
+            client = A2E(api_key=sim.token, base_url=sim.base_url)
+            ...
+
+    In strict mode (the default) every API request and answer is checked against openapi/a2e.yaml; a
+    request that breaks the contract is answered 400 and an answer that would break it is replaced by a
+    500 (both naming the operation and the field), and ``check()`` / leaving the ``with`` block raises
+    ``ContractViolationError`` listing them. With ``strict=False`` they are only collected in
+    ``stats.contract_violations``; with ``check_contract=False`` nothing is checked (for benchmarks).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        speed: float = 60.0,
+        strict: bool = True,
+        check_contract: bool = True,
+        task_seconds: float = 30.0,
+        preview_seconds: float = 5.0,
+        result_size: int = 1_000_000,
+        credits: int = 1000,
+        upload_limit: int = 64 * 1024 * 1024,
+        faults: str | None = None,
+        slow_seconds: float = 2.0,
+        costs: dict[str, int] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if task_seconds <= 0 or preview_seconds <= 0:
+            raise ValueError("task_seconds and preview_seconds must be > 0")
+        if result_size < 0 or upload_limit < 0:
+            raise ValueError("result_size and upload_limit must be >= 0")
+        self.seed = seed
+        self.clock = SimClock(speed)
+        self.faults = FaultPlan(seed, slow_seconds=slow_seconds)
+        if faults:
+            self.faults.add_spec(faults)
+        self._connections = ConnectionRegistry()
+        self.stats = SimStats(self._connections)
+        self._state = SimState(
+            seed=seed,
+            clock=self.clock,
+            task_seconds=task_seconds,
+            preview_seconds=preview_seconds,
+            costs=dict(DEFAULT_COSTS if costs is None else costs),
+        )
+        #: Bearer token of the default account.
+        self.token = self._state.add_account(credits)
+        self._settings = AppSettings(strict=strict, result_size=result_size, upload_limit=upload_limit)
+        self._stopping = threading.Event()
+        self._app = SimApp(
+            state=self._state,
+            faults=self.faults,
+            stats=self.stats,
+            settings=self._settings,
+            checker=ContractChecker() if check_contract else None,
+            connections=self._connections,
+            stopping=self._stopping,
+            seed=seed,
+        )
+        self._host = host
+        self._port = port
+        self._server: ServerThread | None = None
+        self._reported = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Simulator:
+        """Start listening (returns once the port is bound). A simulator starts once."""
+        if self._server is not None:
+            raise RuntimeError("this simulator was already started; create a new one")
+        self._server = ServerThread(
+            self._app.asgi, host=self._host, port=self._port, registry=self._connections
+        )
+        self._server.start()
+        self._state.base_url = f"http://{_url_host(self._host)}:{self._server.port}"
+        return self
+
+    def stop(self) -> None:
+        """Stop the server: slow answers are cut short, open connections closed, the thread joined."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.stop()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+        if exc_type is None:
+            self.check()
+
+    def check(self) -> None:
+        """In strict mode, raise ``ContractViolationError`` for violations not reported yet."""
+        new = self.stats.violations_since(self._reported)
+        self._reported += len(new)
+        if new and self._settings.strict:
+            raise ContractViolationError(new)
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.running
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, the root the API paths hang from (known once started)."""
+        if not self._state.base_url:
+            raise RuntimeError("the simulator is not started yet (use it in a with block or call start())")
+        return self._state.base_url
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the simulator is not started yet")
+        return self._server.port
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point the client (and the CLI) at this simulator."""
+        return {"A2E_BASE_URL": self.base_url, "A2E_API_KEY": self.token}
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def strict(self) -> bool:
+        return self._settings.strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self._settings.strict = value
+
+    @property
+    def result_size(self) -> int:
+        """Size in bytes of every task's result file (read at download time, so it may be changed)."""
+        return self._settings.result_size
+
+    @result_size.setter
+    def result_size(self, value: int) -> None:
+        if value < 0:
+            raise ValueError("result_size must be >= 0")
+        self._settings.result_size = value
+
+    @property
+    def upload_limit(self) -> int:
+        return self._settings.upload_limit
+
+    @upload_limit.setter
+    def upload_limit(self, value: int) -> None:
+        self._settings.upload_limit = value
+
+    # ------------------------------------------------------------------ accounts and records
+    def add_account(self, credits: int = 1000) -> str:
+        """Create another account (its own faces, previews, tasks and credits); returns its token."""
+        return self._state.add_account(credits)
+
+    def credits(self, token: str | None = None) -> int:
+        """Credit balance of an account (default: the default account)."""
+        with self._state.lock:
+            return self._state.account_of(token or self.token).credits
+
+    def set_credits(self, credits: int, token: str | None = None) -> None:
+        with self._state.lock:
+            self._state.account_of(token or self.token).credits = credits
+
+    def fail_next_task(
+        self, error_code: str = DEFAULT_FAILURE_CODE, message: str = DEFAULT_FAILURE_MESSAGE
+    ) -> None:
+        """Make the next created task (of any account) end ``failed`` with this error_code and message."""
+        self._state.queue_failure(error_code, message)
+
+    def tasks(self, token: str | None = None) -> list[dict[str, Any]]:
+        """The account's tasks as the detail operation would answer them, oldest first."""
+        return self._state.all_tasks(self._state.account_of(token or self.token))
+
+    def result_bytes(self, task_id: str) -> bytes:
+        """The exact bytes served at a completed task's result_url (builds them in memory)."""
+        return result_bytes(task_id, self.result_size)
+
+    def result_sha256(self, task_id: str) -> str:
+        """sha256 hex digest of a task's result file, computed without holding the file."""
+        return result_sha256(task_id, self.result_size)
+
+    def __repr__(self) -> str:
+        where = self._state.base_url or "not started"
+        return f"Simulator(seed={self.seed}, {where}, strict={self.strict})"
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):  # noqa: S104 - only used to build the URL to print
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
