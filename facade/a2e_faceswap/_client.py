@@ -1,0 +1,225 @@
+"""``A2E`` and ``AsyncA2E``: configuration, the connection pool, and the four resources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+import httpx
+
+from ._faces import AsyncFaces, Faces
+from ._logging import log_request, log_response, setup_from_env
+from ._previews import AsyncPreviews, Previews
+from ._retry import RetryPolicy
+from ._tasks import AsyncTasks, Tasks
+from ._transport import NOT_GIVEN, AsyncTransport, Config, NotGiven, SyncTransport, TimeoutArg, make_auth
+from ._uploads import AsyncUploads, Uploads
+from ._validation import check_request_timeout, resolve_base_url
+from ._version import __version__
+from .errors import AuthenticationError, InvalidInputError
+
+__all__ = ["A2E", "DEFAULT_TIMEOUT", "AsyncA2E"]
+
+#: 60 s per request (10 s to connect).
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_Hooks = dict[str, list[Callable[..., Any]]]
+_USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
+
+
+def _build_config(
+    api_key: str | None,
+    base_url: str | None,
+    region: str | None,
+    timeout: float | httpx.Timeout | None,
+    max_retries: int | None,
+    retry_policy: RetryPolicy | None,
+) -> Config:
+    setup_from_env()
+    key = api_key if api_key is not None else os.environ.get("A2E_API_KEY")
+    if key is not None and not isinstance(key, str):
+        raise InvalidInputError(f"api_key must be a string, got {type(key).__name__}")
+    if not key or not key.strip():
+        raise AuthenticationError(
+            "no API key: pass A2E(api_key=...) or set A2E_API_KEY "
+            "(create one in A2E's web UI: Account > API Token)"
+        )
+    if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+        raise InvalidInputError(f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}")
+    policy = retry_policy or RetryPolicy()
+    if max_retries is not None:
+        policy = attrs.evolve(policy, max_retries=max_retries)
+    return Config(
+        base_url=resolve_base_url(base_url, region, os.environ.get("A2E_BASE_URL") or None),
+        token=key.strip(),
+        timeout=check_request_timeout(timeout),
+        retry=policy,
+    )
+
+
+def _http_options(config: Config) -> dict[str, Any]:
+    return {
+        "base_url": config.base_url,
+        "auth": make_auth(config),
+        "timeout": config.timeout,
+        "headers": {"User-Agent": _USER_AGENT},
+        "follow_redirects": False,
+    }
+
+
+def _check_options(timeout: TimeoutArg, max_retries: int | NotGiven) -> None:
+    if not isinstance(timeout, NotGiven):
+        check_request_timeout(timeout)
+    if not isinstance(max_retries, NotGiven):
+        RetryPolicy(max_retries=max_retries)
+
+
+class _Common:
+    _transport: SyncTransport | AsyncTransport
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.config.base_url
+
+    @property
+    def timeout(self) -> float | httpx.Timeout | None:
+        """Default per-request timeout."""
+        return self._transport.config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._transport.config.retry.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._transport.config.retry
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r})"
+        )
+
+
+class A2E(_Common):
+    """Synchronous client of A2E's face swap API.
+
+    ``api_key`` defaults to ``A2E_API_KEY`` (missing → ``AuthenticationError`` here, before any
+    request). The server is ``base_url``, else ``region`` (``"global"`` or ``"cn"``), else
+    ``A2E_BASE_URL``, else https://video.a2e.ai; plain http is refused unless the host is loopback.
+    ``timeout`` is the default per-request timeout (every method also takes ``timeout=``);
+    ``max_retries`` (default 2) overrides ``retry_policy.max_retries``.
+
+    Use it as a context manager (or call ``close()``) to close its connection pool.
+    """
+
+    uploads: Uploads
+    faces: Faces
+    previews: Previews
+    tasks: Tasks
+    _transport: SyncTransport
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
+        hooks: _Hooks = {"request": [log_request], "response": [log_response]}
+        self._bind(SyncTransport(config, httpx.Client(**_http_options(config), event_hooks=hooks)))
+
+    def _bind(self, transport: SyncTransport) -> None:
+        self._transport = transport
+        self.uploads = Uploads(transport)
+        self.faces = Faces(transport, self.uploads)
+        self.previews = Previews(transport, self.uploads)
+        self.tasks = Tasks(transport, self.uploads)
+
+    def with_options(
+        self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
+    ) -> A2E:
+        """A copy with another default timeout and/or retry budget, sharing this client's connection
+        pool. Closing the copy leaves the pool open; close the original."""
+        _check_options(timeout, max_retries)
+        copy = object.__new__(type(self))
+        copy._bind(self._transport.derive(timeout, max_retries))
+        return copy
+
+    def close(self) -> None:
+        """Close the connection pool (a no-op on ``with_options`` copies)."""
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncA2E(_Common):
+    """Asynchronous client: the same names as ``A2E``, awaited; ``async with`` / ``await close()``."""
+
+    uploads: AsyncUploads
+    faces: AsyncFaces
+    previews: AsyncPreviews
+    tasks: AsyncTasks
+    _transport: AsyncTransport
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
+        hooks: _Hooks = {"request": [_alog_request], "response": [_alog_response]}
+        self._bind(AsyncTransport(config, httpx.AsyncClient(**_http_options(config), event_hooks=hooks)))
+
+    def _bind(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+        self.uploads = AsyncUploads(transport)
+        self.faces = AsyncFaces(transport, self.uploads)
+        self.previews = AsyncPreviews(transport, self.uploads)
+        self.tasks = AsyncTasks(transport, self.uploads)
+
+    def with_options(
+        self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
+    ) -> AsyncA2E:
+        """A copy with another default timeout and/or retry budget, sharing the connection pool."""
+        _check_options(timeout, max_retries)
+        copy = object.__new__(type(self))
+        copy._bind(self._transport.derive(timeout, max_retries))
+        return copy
+
+    async def close(self) -> None:
+        """Close the connection pool (a no-op on ``with_options`` copies)."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+async def _alog_request(request: httpx.Request) -> None:
+    log_request(request)
+
+
+async def _alog_response(response: httpx.Response) -> None:
+    log_response(response)

@@ -1,0 +1,88 @@
+"""Logging through the ``a2e_faceswap`` logger.
+
+Silent by default (like any library). ``A2E_LOG=debug`` or ``A2E_LOG=info`` attaches a stderr handler
+when a client is created. Requests are logged at DEBUG with their headers, the Authorization header
+always replaced by ``[redacted]``; retries and waits at INFO. Query strings are logged only for API
+paths: pre-signed upload URLs carry a signature in theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+
+import httpx
+
+__all__ = ["RedactingFilter", "log_request", "log_response", "logger", "redact_headers", "setup_from_env"]
+
+logger = logging.getLogger("a2e_faceswap")
+
+_SENSITIVE = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-a2e-webhook-token"}
+)
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s'\",]+")
+_REDACTED = "[redacted]"
+_handler: logging.Handler | None = None
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: (_REDACTED if k.lower() in _SENSITIVE else v) for k, v in headers.items()}
+
+
+def redact_text(text: str) -> str:
+    return _BEARER.sub(rf"\1 {_REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Last line of defence on our handler: masks anything shaped like ``Bearer <token>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_from_env() -> None:
+    """Honour ``A2E_LOG=debug|info`` (idempotent)."""
+    global _handler
+    level = {"debug": logging.DEBUG, "info": logging.INFO}.get(os.environ.get("A2E_LOG", "").strip().lower())
+    if level is None:
+        return
+    if _handler is None:
+        _handler = logging.StreamHandler()
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        _handler.addFilter(RedactingFilter())
+        logger.addHandler(_handler)
+    logger.setLevel(level)
+
+
+def _loggable_url(url: httpx.URL) -> str:
+    if url.path.startswith("/api/"):
+        return str(url)
+    return str(url.copy_with(query=None, fragment=None))
+
+
+def log_request(request: httpx.Request) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "request %s %s headers=%s",
+            request.method,
+            _loggable_url(request.url),
+            redact_headers(request.headers),
+        )
+
+
+def log_response(response: httpx.Response) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        request = response.request
+        logger.debug(
+            "response %s %s -> %s %s",
+            request.method,
+            _loggable_url(request.url),
+            response.status_code,
+            response.reason_phrase,
+        )

@@ -1,0 +1,148 @@
+"""The one wait state machine, sans I/O, shared by ``tasks.wait`` and ``previews.wait`` in both clients.
+
+The loop that drives it feeds it what it observed (a fresh record, or the error a poll raised) and
+the current monotonic clock; the machine answers with one decision:
+
+* ``Sleep(seconds)``  — sleep, then poll again;
+* ``Done(record)``    — the record completed: return it;
+* ``Fail(error)``     — raise ``error`` (``TaskFailedError``, ``WaitTimeoutError`` or the poll's error).
+
+Each decision also names the record to pass to ``on_update`` (``notify``), set whenever the status
+differs from the last one seen (the first observation counts as a change).
+
+Rules: the first poll comes soon (after ``first_delay``, or at once when no record is known yet);
+then the interval starts at ``poll_interval``, grows by ``growth`` per poll up to ``max_interval``,
+and is shortened by up to ``jitter`` of itself at random. No sleep goes past the deadline, and one
+last poll happens at the deadline before ``WaitTimeoutError``. Unknown statuses mean "still
+running". A poll error the retry policy calls retryable (for an idempotent request) is tolerated up
+to ``retry.max_retries`` times in a row and is followed by the policy's delay (Retry-After
+honoured); any other error ends the wait. Nothing is ever cancelled or deleted.
+"""
+
+from __future__ import annotations
+
+import math
+import random as _random
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from attrs import frozen
+
+from ._retry import RetryPolicy
+from .errors import A2EError, InvalidInputError, TaskFailedError, WaitTimeoutError
+from .models import Preview, Task
+
+__all__ = ["Decision", "Done", "Fail", "Sleep", "WaitMachine"]
+
+R = TypeVar("R", Task, Preview)
+
+
+@frozen
+class Sleep(Generic[R]):
+    seconds: float
+    notify: R | None = None
+
+
+@frozen
+class Done(Generic[R]):
+    record: R
+    notify: R | None = None
+
+
+@frozen
+class Fail(Generic[R]):
+    error: A2EError
+    notify: R | None = None
+
+
+Decision = Sleep[R] | Done[R] | Fail[R]
+
+
+def _positive(name: str, value: float) -> float:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidInputError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+class WaitMachine(Generic[R]):
+    """Decides, observation after observation, whether to sleep, return or raise."""
+
+    def __init__(
+        self,
+        subject_id: str,
+        *,
+        now: float,
+        timeout: float | None,
+        poll_interval: float,
+        retry: RetryPolicy,
+        max_interval: float | None = None,
+        first_delay: float | None = None,
+        growth: float = 1.25,
+        jitter: float = 0.2,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.subject_id = subject_id
+        self._interval = _positive("poll_interval", poll_interval)
+        self._max_interval = max(
+            self._interval, max_interval if max_interval is not None else 3 * self._interval
+        )
+        self._first_delay = min(1.0, self._interval) if first_delay is None else first_delay
+        self._growth = growth
+        self._jitter = jitter
+        self._retry = retry
+        self._random = random
+        self._started = now
+        self._deadline = math.inf if timeout is None else now + _positive("timeout", timeout)
+        self._last: R | None = None
+        self._errors_in_a_row = 0
+
+    @property
+    def last(self) -> R | None:
+        """The last record observed."""
+        return self._last
+
+    def start(self, known: R | None, now: float) -> Decision[R]:
+        """First decision: judge ``known`` (e.g. the record ``create`` returned) or poll at once."""
+        if known is not None:
+            return self.observe(known, now, first_delay=True)
+        return Sleep(0.0)
+
+    def observe(self, record: R, now: float, *, first_delay: bool = False) -> Decision[R]:
+        """A poll succeeded and returned ``record``."""
+        changed = self._last is None or self._last.raw_status != record.raw_status
+        notify = record if changed else None
+        self._last = record
+        self._errors_in_a_row = 0
+        if record.is_done:
+            return Done(record, notify)
+        if record.is_failed:
+            return Fail(TaskFailedError(record), notify)
+        if first_delay:
+            return self._sleep(self._first_delay, now, notify)
+        delay = self._interval * (1.0 - self._jitter * self._random())
+        self._interval = min(self._max_interval, self._interval * self._growth)
+        return self._sleep(delay, now, notify)
+
+    def observe_error(self, error: A2EError, now: float) -> Decision[R]:
+        """A poll raised ``error``."""
+        delay = self._retry.decide(self._errors_in_a_row, error, idempotent=True, random=self._random)
+        if delay is None:
+            return Fail(error)
+        self._errors_in_a_row += 1
+        return self._sleep(delay, now, None, cause=error)
+
+    def _sleep(
+        self, delay: float, now: float, notify: R | None, cause: A2EError | None = None
+    ) -> Decision[R]:
+        remaining = self._deadline - now
+        if remaining <= 0:
+            error = WaitTimeoutError(self.subject_id, now - self._started, self._last)
+            if cause is not None:
+                error.__cause__ = cause
+            return Fail(error, notify)
+        return Sleep(max(0.0, min(delay, remaining)), notify)

@@ -1,0 +1,121 @@
+"""The one retry policy, sans I/O: given how many retries were spent and the error just met, it
+answers "retry after N seconds" or "give up". The sync and async clients (and the wait loop, and the
+duplicate-safe task creation) all ask it; only their sleeping differs.
+
+Rules:
+
+* At most ``max_retries`` retries (so ``max_retries + 1`` attempts).
+* Idempotent requests (GET, DELETE, the read-only batch POST, the upload PUT, downloads) are retried
+  on connection errors, timeouts, HTTP 408, 429, 502, 503, 504 and A2E's "busy" codes under HTTP 200
+  (``codes.RETRYABLE_CODES``). HTTP 500 is not retried: it usually means the request itself is bad.
+* Any other request (a POST that spends credits) is retried only when it certainly never reached the
+  server: the connection could not be opened (``APIConnectionError.outcome_unknown is False``).
+* Delay: exponential backoff ``initial_delay * multiplier**n`` capped at ``max_delay``, minus up to
+  ``jitter`` of it at random; a ``Retry-After`` header (seconds or an HTTP date) replaces the backoff,
+  capped at ``retry_after_cap`` seconds.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random as _random
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import attrs
+from attrs import frozen
+
+from . import codes
+from .errors import A2EError, APIConnectionError, APIError, InvalidInputError
+
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable", "retry_after_seconds"]
+
+#: HTTP statuses after which an idempotent request may be sent again.
+RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 429, 502, 503, 504})
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise InvalidInputError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+def _retries(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInputError(f"max_retries must be an int >= 0, got {value!r}")
+
+
+def _fraction(_instance: object, _attribute: attrs.Attribute[float], value: float) -> None:
+    _non_negative(_instance, _attribute, value)
+    if value > 1:
+        raise InvalidInputError(f"jitter must be between 0 and 1, got {value!r}")
+
+
+def is_retryable(error: A2EError, *, idempotent: bool) -> bool:
+    """Whether ``error`` allows sending the same request again."""
+    if isinstance(error, APIConnectionError):
+        return idempotent or not error.outcome_unknown
+    if not idempotent or not isinstance(error, APIError):
+        return False
+    if error.status in RETRYABLE_STATUSES:
+        return True
+    ok_status = error.status is None or 200 <= error.status < 300
+    return ok_status and error.code in codes.RETRYABLE_CODES
+
+
+def retry_after_seconds(error: A2EError, *, now: datetime | None = None) -> float | None:
+    """The ``Retry-After`` of the answer behind ``error`` in seconds (``None`` if absent or unreadable)."""
+    response = getattr(error, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+@frozen(kw_only=True)
+class RetryPolicy:
+    """How many times and how long to wait before sending a request again (see the module rules)."""
+
+    max_retries: int = attrs.field(default=2, validator=_retries)
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    multiplier: float = attrs.field(default=2.0, validator=_non_negative)
+    jitter: float = attrs.field(default=0.25, validator=_fraction)
+    retry_after_cap: float = attrs.field(default=30.0, validator=_non_negative)
+
+    def backoff(self, retries_done: int, random: Callable[[], float] = _random.random) -> float:
+        """The delay before retry number ``retries_done + 1`` when the server gave no Retry-After."""
+        exponent = min(retries_done, 64)
+        base = min(self.max_delay, self.initial_delay * self.multiplier**exponent)
+        return base * (1.0 - self.jitter * random())
+
+    def decide(
+        self,
+        retries_done: int,
+        error: A2EError,
+        *,
+        idempotent: bool,
+        random: Callable[[], float] = _random.random,
+    ) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to give up and raise ``error``."""
+        if retries_done >= self.max_retries or not is_retryable(error, idempotent=idempotent):
+            return None
+        hinted = retry_after_seconds(error)
+        if hinted is not None:
+            return min(hinted, self.retry_after_cap)
+        return self.backoff(retries_done, random)

@@ -1,0 +1,504 @@
+"""``client.tasks``: face swap video tasks — create (duplicate-safe), read, list, wait, download, run."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+
+from a2e_api.models import BatchDetailRequest, CreateTaskRequest, TaskRecordsResponse
+from a2e_api.types import UNSET
+from attrs import frozen
+
+from . import _endpoints as ep
+from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name, find_by_name
+from ._download import CHUNK, DownloadSink, OnProgress, expected_size, target_path
+from ._paging import PageCursor
+from ._polling import WaitMachine
+from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
+from ._uploads import AsyncUploads, Uploads
+from ._validation import (
+    MediaSource,
+    check_http_url,
+    check_id,
+    check_ids,
+    check_model_version,
+    check_name,
+    check_page,
+    check_page_size,
+    check_webhook_token,
+    check_webhook_url,
+    media_source,
+)
+from ._waiting import wait_async, wait_sync
+from .errors import A2EError, InvalidInputError
+from .models import ActiveTask, RunResult, Task, TaskPage
+
+__all__ = ["AsyncTasks", "Tasks"]
+
+TASK_WAIT_TIMEOUT = 3600.0
+TASK_POLL_INTERVAL = 5.0
+#: ids per batch_task_detail request (A2E states 200 for its other batch operations; we stay below).
+BATCH_SIZE = 100
+
+PathArg = str | os.PathLike[str]
+
+
+# ------------------------------------------------------------------ shared, no I/O
+
+
+@frozen
+class CreatePlan:
+    """A validated ``tasks.create`` call: everything checked before the first request."""
+
+    face: MediaSource
+    video: MediaSource
+    name: str
+    cover_url: str | None
+    model_version: str | None
+    webhook_url: str | None
+    webhook_token: str | None
+
+    @classmethod
+    def of(
+        cls,
+        face: object,
+        video: object,
+        name: str | None,
+        cover_url: str | None,
+        model_version: str | None,
+        webhook_url: str | None,
+        webhook_token: str | None,
+    ) -> CreatePlan:
+        return cls(
+            face=media_source(face, "face"),
+            video=media_source(video, "video"),
+            name=default_task_name() if name is None else check_name(name),
+            cover_url=None if cover_url is None else check_http_url(cover_url, "cover_url"),
+            model_version=None if model_version is None else check_model_version(model_version).value,
+            webhook_url=None if webhook_url is None else check_webhook_url(webhook_url),
+            webhook_token=None if webhook_token is None else check_webhook_token(webhook_token),
+        )
+
+    def body(self, face_url: str, video_url: str) -> CreateTaskRequest:
+        return CreateTaskRequest(
+            name=self.name,
+            face_url=face_url,
+            video_url=video_url,
+            cover_url=self.cover_url if self.cover_url is not None else UNSET,
+            model_version=check_model_version(self.model_version)
+            if self.model_version is not None
+            else UNSET,
+            webhook_url=self.webhook_url if self.webhook_url is not None else UNSET,
+            webhook_token=self.webhook_token if self.webhook_token is not None else UNSET,
+        )
+
+
+def _page(answer: TaskRecordsResponse, page: int, page_size: int) -> TaskPage:
+    rows = tuple(Task.from_wire(row.to_dict()) for row in answer.data.rows)
+    total = answer.data.count if isinstance(answer.data.count, int) else len(rows)
+    return TaskPage(items=rows, total=total, page=page, page_size=page_size)
+
+
+def _by_id(tasks: Iterable[Task], wanted: builtins.list[str]) -> dict[str, Task]:
+    found = {task.id: task for task in tasks}
+    return {task_id: found[task_id] for task_id in wanted if task_id in found}
+
+
+def _subject(task: str | Task) -> tuple[str, Task | None]:
+    if isinstance(task, Task):
+        return check_id(task.id, "task id"), task
+    return check_id(task, "task_id"), None
+
+
+def _download_source(task_or_url: object) -> tuple[str | None, str | None]:
+    """(result URL, None), or (None, task id) when the task must be fetched for its result_url."""
+    if isinstance(task_or_url, Task):
+        return _result_url(task_or_url), None
+    if isinstance(task_or_url, str) and "://" in task_or_url:
+        return check_http_url(task_or_url, "url"), None
+    return None, check_id(task_or_url, "task_or_url")
+
+
+def _result_url(task: Task) -> str:
+    if task.result_url is None:
+        raise InvalidInputError(f"task {task.id} has no result yet (status {task.raw_status!r})")
+    return task.result_url
+
+
+def _check_path(path: object) -> PathArg:
+    if not isinstance(path, str | os.PathLike) or not str(path).strip():
+        raise InvalidInputError(f"path must be a file or directory path, got {path!r}")
+    return path
+
+
+def _machine(
+    transport: SyncTransport | AsyncTransport, task_id: str, timeout: float | None, poll: float
+) -> WaitMachine[Task]:
+    return WaitMachine[Task](
+        task_id, now=transport.now(), timeout=timeout, poll_interval=poll, retry=transport.config.retry
+    )
+
+
+# ------------------------------------------------------------------ sync
+
+
+class Tasks:
+    """``client.tasks`` (sync)."""
+
+    def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
+        self._t = transport
+        self._uploads = uploads
+
+    def create(
+        self,
+        *,
+        face: str | os.PathLike[str],
+        video: str | os.PathLike[str],
+        name: str | None = None,
+        cover_url: str | None = None,
+        model_version: str | None = None,
+        webhook_url: str | None = None,
+        webhook_token: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Task:
+        """Start a face swap task (spends credits); never creates it twice (see ``_create``)."""
+        plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
+        body = plan.body(
+            self._uploads.url_for(plan.face, timeout), self._uploads.url_for(plan.video, timeout)
+        )
+        flow = CreateFlow(self._t.config.retry)
+        step = flow.first()
+        while True:
+            if isinstance(step, Found):
+                return step.task
+            if isinstance(step, GiveUp):
+                raise step.error
+            self._t.sleep(step.delay)
+            if isinstance(step, Submit):
+                try:
+                    answer = self._t.call(ep.CREATE_TASK, timeout, retry=False, body=body)
+                    return Task.from_wire(answer.data.to_dict())
+                except A2EError as error:
+                    step = flow.after_error(error)
+            else:
+                try:
+                    step = flow.after_lookup(
+                        find_by_name(self.list(1, LOOKUP_PAGE_SIZE, timeout=timeout), plan.name)
+                    )
+                except A2EError as error:
+                    step = flow.after_lookup_error(error)
+
+    def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
+        """The task's current record (the source of truth for its state)."""
+        answer = self._t.call(ep.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        return Task.from_wire(answer.data.to_dict())
+
+    def get_many(self, task_ids: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Task]:
+        """Records of several tasks, keyed by id in the order asked; unknown ids are absent."""
+        wanted = check_ids(task_ids, "task_ids")
+        found: builtins.list[Task] = []
+        for start in range(0, len(wanted), BATCH_SIZE):
+            body = BatchDetailRequest(ids=wanted[start : start + BATCH_SIZE])
+            answer = self._t.call(ep.BATCH_TASK_DETAIL, timeout, body=body)
+            found.extend(Task.from_wire(row.to_dict()) for row in answer.data)
+        return _by_id(found, wanted)
+
+    def list(self, page: int = 1, page_size: int = 10, *, timeout: TimeoutArg = NOT_GIVEN) -> TaskPage:
+        """One page of task records, newest first, with the total count."""
+        page, page_size = check_page(page), check_page_size(page_size)
+        answer = self._t.call(ep.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size)
+        return _page(answer, page, page_size)
+
+    def iter(self, page_size: int = 100, *, timeout: TimeoutArg = NOT_GIVEN) -> Iterator[Task]:
+        """Every task record, newest first, fetching one page at a time as you go."""
+        return self._walk(PageCursor(check_page_size(page_size)), timeout)
+
+    def _walk(self, cursor: PageCursor, timeout: TimeoutArg) -> Iterator[Task]:
+        page_size = cursor.page_size
+        while (page := cursor.next_page()) is not None:
+            batch = self.list(page, page_size, timeout=timeout)
+            yield from cursor.feed(batch.items, batch.total)
+
+    def active(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[ActiveTask]:
+        """The tasks still in flight (A2E's status list)."""
+        return [
+            ActiveTask.from_wire(row.to_dict()) for row in self._t.call(ep.LIST_TASK_STATUSES, timeout).data
+        ]
+
+    def delete(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Delete a task record (A2E does not promise to stop processing that has started)."""
+        self._t.call(ep.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
+
+    def wait(
+        self,
+        task: str | Task,
+        *,
+        timeout: float | None = TASK_WAIT_TIMEOUT,
+        poll_interval: float = TASK_POLL_INTERVAL,
+        on_update: Callable[[Task], object] | None = None,
+        request_timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Task:
+        """Poll ``get_task`` until the task completes (returned) or fails (``TaskFailedError``).
+
+        ``timeout`` is the overall deadline in seconds (``WaitTimeoutError``; the task is left alone),
+        ``request_timeout`` the per-request one; ``on_update(task)`` runs on every status change.
+        """
+        task_id, known = _subject(task)
+        machine = _machine(self._t, task_id, timeout, poll_interval)
+
+        def fetch() -> Task:
+            return Task.from_wire(
+                self._t.call(ep.GET_TASK, request_timeout, retry=False, field_id=task_id).data.to_dict()
+            )
+
+        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+
+    def download(
+        self,
+        task_or_url: Task | str,
+        path: PathArg,
+        on_progress: OnProgress | None = None,
+        *,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Path:
+        """Save a result (a completed ``Task``, a task id, or a result URL) to ``path`` (a file, or an
+        existing directory to save into); return the file's path. Streamed, atomic."""
+        url, task_id = _download_source(task_or_url)
+        path = _check_path(path)
+        if task_id is not None:
+            url = _result_url(self.get(task_id, timeout=timeout))
+        assert url is not None
+        target = target_path(path, url, "result.mp4")
+
+        def attempt() -> Path:
+            with (
+                self._t.stream("download", "GET", url, timeout) as response,
+                DownloadSink(target, expected_size(response), on_progress) as sink,
+            ):
+                for chunk in response.iter_bytes(CHUNK):
+                    sink.write(chunk)
+            return target
+
+        return self._t.retrying("download", True, attempt)
+
+    def run(
+        self,
+        *,
+        face: str | os.PathLike[str],
+        video: str | os.PathLike[str],
+        download_to: PathArg | None = None,
+        name: str | None = None,
+        cover_url: str | None = None,
+        model_version: str | None = None,
+        webhook_url: str | None = None,
+        webhook_token: str | None = None,
+        timeout: float | None = TASK_WAIT_TIMEOUT,
+        poll_interval: float = TASK_POLL_INTERVAL,
+        on_update: Callable[[Task], object] | None = None,
+        on_progress: OnProgress | None = None,
+        request_timeout: TimeoutArg = NOT_GIVEN,
+    ) -> RunResult:
+        """Create a task, wait for it, and download the result if ``download_to`` is given."""
+        if download_to is not None:
+            _check_path(download_to)
+        task = self.create(
+            face=face,
+            video=video,
+            name=name,
+            cover_url=cover_url,
+            model_version=model_version,
+            webhook_url=webhook_url,
+            webhook_token=webhook_token,
+            timeout=request_timeout,
+        )
+        task = self.wait(
+            task,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )
+        if download_to is None:
+            return RunResult(task=task)
+        return RunResult(
+            task=task, path=self.download(task, download_to, on_progress, timeout=request_timeout)
+        )
+
+
+# ------------------------------------------------------------------ async
+
+
+class AsyncTasks:
+    """``client.tasks`` (async): the same methods as ``Tasks``, awaited (``iter`` is ``async for``)."""
+
+    def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:
+        self._t = transport
+        self._uploads = uploads
+
+    async def create(
+        self,
+        *,
+        face: str | os.PathLike[str],
+        video: str | os.PathLike[str],
+        name: str | None = None,
+        cover_url: str | None = None,
+        model_version: str | None = None,
+        webhook_url: str | None = None,
+        webhook_token: str | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Task:
+        """Start a face swap task (spends credits); never creates it twice (see ``_create``)."""
+        plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
+        face_url = await self._uploads.url_for(plan.face, timeout)
+        body = plan.body(face_url, await self._uploads.url_for(plan.video, timeout))
+        flow = CreateFlow(self._t.config.retry)
+        step = flow.first()
+        while True:
+            if isinstance(step, Found):
+                return step.task
+            if isinstance(step, GiveUp):
+                raise step.error
+            await self._t.sleep(step.delay)
+            if isinstance(step, Submit):
+                try:
+                    answer = await self._t.call(ep.CREATE_TASK, timeout, retry=False, body=body)
+                    return Task.from_wire(answer.data.to_dict())
+                except A2EError as error:
+                    step = flow.after_error(error)
+            else:
+                try:
+                    page = await self.list(1, LOOKUP_PAGE_SIZE, timeout=timeout)
+                    step = flow.after_lookup(find_by_name(page, plan.name))
+                except A2EError as error:
+                    step = flow.after_lookup_error(error)
+
+    async def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
+        """The task's current record (the source of truth for its state)."""
+        answer = await self._t.call(ep.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        return Task.from_wire(answer.data.to_dict())
+
+    async def get_many(self, task_ids: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Task]:
+        """Records of several tasks, keyed by id in the order asked; unknown ids are absent."""
+        wanted = check_ids(task_ids, "task_ids")
+        found: builtins.list[Task] = []
+        for start in range(0, len(wanted), BATCH_SIZE):
+            body = BatchDetailRequest(ids=wanted[start : start + BATCH_SIZE])
+            answer = await self._t.call(ep.BATCH_TASK_DETAIL, timeout, body=body)
+            found.extend(Task.from_wire(row.to_dict()) for row in answer.data)
+        return _by_id(found, wanted)
+
+    async def list(self, page: int = 1, page_size: int = 10, *, timeout: TimeoutArg = NOT_GIVEN) -> TaskPage:
+        """One page of task records, newest first, with the total count."""
+        page, page_size = check_page(page), check_page_size(page_size)
+        answer = await self._t.call(ep.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size)
+        return _page(answer, page, page_size)
+
+    def iter(self, page_size: int = 100, *, timeout: TimeoutArg = NOT_GIVEN) -> AsyncIterator[Task]:
+        """Every task record, newest first, fetching one page at a time as you go (``async for``)."""
+        return self._walk(PageCursor(check_page_size(page_size)), timeout)
+
+    async def _walk(self, cursor: PageCursor, timeout: TimeoutArg) -> AsyncIterator[Task]:
+        page_size = cursor.page_size
+        while (page := cursor.next_page()) is not None:
+            batch = await self.list(page, page_size, timeout=timeout)
+            for task in cursor.feed(batch.items, batch.total):
+                yield task
+
+    async def active(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[ActiveTask]:
+        """The tasks still in flight (A2E's status list)."""
+        answer = await self._t.call(ep.LIST_TASK_STATUSES, timeout)
+        return [ActiveTask.from_wire(row.to_dict()) for row in answer.data]
+
+    async def delete(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
+        """Delete a task record (A2E does not promise to stop processing that has started)."""
+        await self._t.call(ep.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
+
+    async def wait(
+        self,
+        task: str | Task,
+        *,
+        timeout: float | None = TASK_WAIT_TIMEOUT,
+        poll_interval: float = TASK_POLL_INTERVAL,
+        on_update: Callable[[Task], object] | None = None,
+        request_timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Task:
+        """Poll ``get_task`` until the task completes or fails (see ``Tasks.wait``).
+
+        ``on_update`` may be a plain function or a coroutine function."""
+        task_id, known = _subject(task)
+        machine = _machine(self._t, task_id, timeout, poll_interval)
+
+        async def fetch() -> Task:
+            answer = await self._t.call(ep.GET_TASK, request_timeout, retry=False, field_id=task_id)
+            return Task.from_wire(answer.data.to_dict())
+
+        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+
+    async def download(
+        self,
+        task_or_url: Task | str,
+        path: PathArg,
+        on_progress: OnProgress | None = None,
+        *,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Path:
+        """Save a result to ``path`` (see ``Tasks.download``)."""
+        url, task_id = _download_source(task_or_url)
+        path = _check_path(path)
+        if task_id is not None:
+            url = _result_url(await self.get(task_id, timeout=timeout))
+        assert url is not None
+        target = target_path(path, url, "result.mp4")
+
+        async def attempt() -> Path:
+            async with self._t.stream("download", "GET", url, timeout) as response:
+                with DownloadSink(target, expected_size(response), on_progress) as sink:
+                    async for chunk in response.aiter_bytes(CHUNK):
+                        sink.write(chunk)
+            return target
+
+        return await self._t.retrying("download", True, attempt)
+
+    async def run(
+        self,
+        *,
+        face: str | os.PathLike[str],
+        video: str | os.PathLike[str],
+        download_to: PathArg | None = None,
+        name: str | None = None,
+        cover_url: str | None = None,
+        model_version: str | None = None,
+        webhook_url: str | None = None,
+        webhook_token: str | None = None,
+        timeout: float | None = TASK_WAIT_TIMEOUT,
+        poll_interval: float = TASK_POLL_INTERVAL,
+        on_update: Callable[[Task], object] | None = None,
+        on_progress: OnProgress | None = None,
+        request_timeout: TimeoutArg = NOT_GIVEN,
+    ) -> RunResult:
+        """Create a task, wait for it, and download the result if ``download_to`` is given."""
+        if download_to is not None:
+            _check_path(download_to)
+        task = await self.create(
+            face=face,
+            video=video,
+            name=name,
+            cover_url=cover_url,
+            model_version=model_version,
+            webhook_url=webhook_url,
+            webhook_token=webhook_token,
+            timeout=request_timeout,
+        )
+        task = await self.wait(
+            task,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )
+        if download_to is None:
+            return RunResult(task=task)
+        path = await self.download(task, download_to, on_progress, timeout=request_timeout)
+        return RunResult(task=task, path=path)

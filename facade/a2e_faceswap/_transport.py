@@ -1,0 +1,511 @@
+"""The one place that calls the generated ``*_detailed`` functions and turns what happened into either
+the generated success model or one of our errors; plus the retry loops (sync and async twins, a few
+lines each, asking the shared ``RetryPolicy``) and the two raw calls (download GET, upload PUT).
+
+How a generated function is called: it only needs ``client.get_httpx_client()`` (or the async twin)
+and ``client.raise_on_unexpected_status``. We give it a per-call ``_CallClient`` whose
+``get_httpx_client()`` returns a ``_RequestView`` over the facade's own ``httpx.Client``: the view
+injects this call's ``timeout=`` into ``request()`` and remembers the ``httpx.Response``. So
+
+* per-call timeouts never mutate the shared pool (the generated ``with_timeout`` would);
+* ``with_options`` copies share one connection pool;
+* when the generated code fails to parse a body (``JSONDecodeError``, ``KeyError``, ``TypeError``...)
+  we still hold the response and can tell "HTTP 200 with an error code" from "unreadable";
+* no generated ``AuthenticatedClient`` exists, so its attrs ``repr`` (which prints the token) cannot
+  leak through a traceback or a debugger. The token is applied by ``_BearerAuth``, an ``httpx.Auth``
+  that only signs requests to the API's own origin (never a CDN or a pre-signed upload URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from typing import Any, Generic, TypeVar, cast
+
+import attrs
+import httpx
+from a2e_api.client import AuthenticatedClient
+from a2e_api.models.error_response import ErrorResponse
+from a2e_api.types import Response
+from attrs import frozen
+
+from . import _parsing, codes
+from ._logging import logger
+from ._retry import RetryPolicy
+from .errors import (
+    A2EError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    ModerationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    UnreadableResponseError,
+)
+
+__all__ = [
+    "NOT_GIVEN",
+    "AsyncTransport",
+    "Config",
+    "Endpoint",
+    "NotGiven",
+    "SyncTransport",
+    "TimeoutArg",
+    "error_from_response",
+    "map_transport_error",
+]
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+_SNIPPET = 200
+_REDACTED = "[redacted]"
+
+
+class NotGiven:
+    """Marks an argument left out (``None`` already means "no timeout")."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+TimeoutArg = float | httpx.Timeout | None | NotGiven
+
+
+@frozen
+class Endpoint(Generic[S]):
+    """One generated operation: its functions, its success model, and how it may be retried.
+
+    ``idempotent``: sending it twice does no harm (GET, DELETE, the read-only batch POST).
+    ``settle``: for DELETE, a 404 met on a *retry* means an earlier attempt was applied; the call then
+    returns ``settle()`` instead of raising.
+    """
+
+    name: str
+    sync: Callable[..., Response[Any]]
+    asyncio: Callable[..., Awaitable[Response[Any]]]
+    success: type[S]
+    idempotent: bool
+    settle: Callable[[], S] | None = None
+
+
+@frozen(kw_only=True)
+class Config:
+    base_url: str
+    token: str = attrs.field(repr=False)
+    timeout: float | httpx.Timeout | None
+    retry: RetryPolicy
+
+
+class _BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` on requests to the API origin only."""
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self._token = token
+        self._origin = httpx.URL(base_url)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        url = request.url
+        if (url.scheme, url.host, url.port) == (self._origin.scheme, self._origin.host, self._origin.port):
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"_BearerAuth(origin={str(self._origin)!r}, token={_REDACTED!r})"
+
+
+# ------------------------------------------------------------------ per-call client for generated code
+
+
+class _RequestView:
+    def __init__(self, http: httpx.Client, timeout: float | httpx.Timeout | None) -> None:
+        self._http = http
+        self._timeout = timeout
+        self.response: httpx.Response | None = None
+
+    def request(self, **kwargs: Any) -> httpx.Response:
+        self.response = self._http.request(**kwargs, timeout=self._timeout)
+        return self.response
+
+
+class _AsyncRequestView:
+    def __init__(self, http: httpx.AsyncClient, timeout: float | httpx.Timeout | None) -> None:
+        self._http = http
+        self._timeout = timeout
+        self.response: httpx.Response | None = None
+
+    async def request(self, **kwargs: Any) -> httpx.Response:
+        self.response = await self._http.request(**kwargs, timeout=self._timeout)
+        return self.response
+
+
+class _CallClient:
+    """Quacks like the generated ``AuthenticatedClient`` for exactly one call."""
+
+    raise_on_unexpected_status = False
+
+    def __init__(self, view: _RequestView | _AsyncRequestView) -> None:
+        self._view = view
+
+    def get_httpx_client(self) -> _RequestView | _AsyncRequestView:
+        return self._view
+
+    get_async_httpx_client = get_httpx_client
+
+
+# ------------------------------------------------------------------ outcome → model or error (pure)
+
+
+def _scrub(text: str, secret: str) -> str:
+    return text.replace(secret, _REDACTED) if secret else text
+
+
+def _snippet(content: bytes, secret: str) -> str:
+    text = " ".join(content[: _SNIPPET * 4].decode("utf-8", "replace").split())
+    text = _scrub(text, secret)
+    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
+
+
+def _error_class(status: int | None, code: int | None) -> type[APIError]:
+    """``status`` is ``None`` for an error code sent under HTTP 2xx."""
+    if code in codes.MODERATION_CODES:
+        return ModerationError
+    if status is None:
+        if code == codes.BUSY:
+            return RateLimitError
+        if code == codes.UNAVAILABLE:
+            return ServerError
+        if code is None or not 400 <= code <= 599:
+            return BadRequestError
+        status = code
+    by_status: dict[int, type[APIError]] = {
+        400: BadRequestError,
+        401: AuthenticationError,
+        402: InsufficientCreditsError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        408: APIError,
+        429: RateLimitError,
+    }
+    if status in by_status:
+        return by_status[status]
+    if 400 <= status < 500:
+        return BadRequestError
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def error_from_response(
+    operation: str, response: httpx.Response, secret: str, parse_error: BaseException | None = None
+) -> APIError:
+    """The error an answer stands for (its body is read here; call it only on a read response)."""
+    status = response.status_code
+    content = response.content
+    try:
+        body = response.json() if content else None
+    except ValueError:
+        body = None
+    envelope: dict[str, Any] | None = body if isinstance(body, dict) else None
+    snippet = None if envelope is not None else _snippet(content, secret)
+    code = _parsing.code(envelope.get("code")) if envelope is not None else None
+    message = _parsing.first_text(envelope, "msg", "message") if envelope is not None else None
+    trace_id = _parsing.text(envelope.get("trace_id")) if envelope is not None else None
+    ok = 200 <= status < 300
+    cls: type[APIError]
+    if ok and (code is None or code == 0):
+        cls = UnreadableResponseError
+        if envelope is None:
+            kind = "an empty body" if not content else "not a JSON object"
+            message = f"expected A2E's JSON envelope, got {kind}: {snippet!r}"
+        else:
+            reason = f" ({type(parse_error).__name__}: {parse_error})" if parse_error is not None else ""
+            message = f"the answer does not match the contract{reason}"
+            snippet = _snippet(content, secret)
+    else:
+        cls = _error_class(None if ok else status, code)
+        if message is None:
+            message = response.reason_phrase or "error"
+            if snippet:
+                message += f" (body: {snippet!r})"
+    return cls(
+        _scrub(message, secret),
+        status=status,
+        code=code,
+        trace_id=trace_id,
+        response=response,
+        operation=operation,
+        snippet=snippet,
+    )
+
+
+def map_transport_error(operation: str, exc: Exception, secret: str) -> A2EError:
+    """An httpx exception (no answer) as one of ours, telling whether the request may have landed."""
+    text = _scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return APITimeoutError(text, outcome_unknown=False, operation=operation)
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(text, outcome_unknown=True, operation=operation)
+    if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol):
+        return APIConnectionError(text, outcome_unknown=False, operation=operation)
+    if isinstance(exc, httpx.TransportError):
+        return APIConnectionError(text, outcome_unknown=True, operation=operation)
+    if isinstance(exc, httpx.DecodingError):
+        return UnreadableResponseError(text, operation=operation)
+    return APIConnectionError(text, outcome_unknown=True, operation=operation)
+
+
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def _outcome(
+    endpoint: Endpoint[S],
+    secret: str,
+    response: httpx.Response | None,
+    detailed: Response[Any] | None,
+    exc: Exception | None,
+) -> S:
+    """Judge one finished call: return the success model or raise the matching error."""
+    if response is None:
+        assert exc is not None
+        raise map_transport_error(endpoint.name, exc, secret) from exc
+    parsed = detailed.parsed if detailed is not None else None
+    if (
+        exc is None
+        and isinstance(parsed, endpoint.success)
+        and not isinstance(parsed, ErrorResponse)
+        and 200 <= response.status_code < 300
+        and _parsing.code(getattr(parsed, "code", None)) == codes.OK
+    ):
+        return parsed
+    raise error_from_response(endpoint.name, response, secret, exc) from exc
+
+
+@contextlib.contextmanager
+def mapped_errors(operation: str, secret: str) -> Iterator[None]:
+    """Turn httpx exceptions raised inside the block (raw calls) into ours."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        raise map_transport_error(operation, exc, secret) from exc
+
+
+# ------------------------------------------------------------------ the two transports (thin twins)
+
+
+def _log_retry(what: str, delay: float, retries_done: int, policy: RetryPolicy, error: A2EError) -> None:
+    logger.info(
+        "retrying %s in %.2fs (retry %d/%d) after %s: %s",
+        what,
+        delay,
+        retries_done + 1,
+        policy.max_retries,
+        type(error).__name__,
+        error,
+    )
+
+
+def _settled(error: A2EError, retries_done: int, settle: Callable[[], Any] | None) -> bool:
+    """A 404 on a retry of a DELETE: an earlier attempt was applied, so the goal is reached."""
+    return settle is not None and retries_done > 0 and isinstance(error, NotFoundError)
+
+
+class _Base:
+    def __init__(self, config: Config, owns_http: bool) -> None:
+        self.config = config
+        self.owns_http = owns_http
+
+    @property
+    def secret(self) -> str:
+        return self.config.token
+
+    def timeout_for(self, timeout: TimeoutArg) -> float | httpx.Timeout | None:
+        return self.config.timeout if isinstance(timeout, NotGiven) else timeout
+
+    def derived_config(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> Config:
+        config = self.config
+        if not isinstance(timeout, NotGiven):
+            config = attrs.evolve(config, timeout=timeout)
+        if not isinstance(max_retries, NotGiven):
+            config = attrs.evolve(config, retry=attrs.evolve(config.retry, max_retries=max_retries))
+        return config
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+
+
+def make_auth(config: Config) -> httpx.Auth:
+    return _BearerAuth(config.token, config.base_url)
+
+
+class SyncTransport(_Base):
+    def __init__(self, config: Config, http: httpx.Client, *, owns_http: bool = True) -> None:
+        super().__init__(config, owns_http)
+        self.http = http
+
+    def derive(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> SyncTransport:
+        return SyncTransport(self.derived_config(timeout, max_retries), self.http, owns_http=False)
+
+    def close(self) -> None:
+        if self.owns_http:
+            self.http.close()
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+    def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
+        view = _RequestView(self.http, self.timeout_for(timeout))
+        client = cast(AuthenticatedClient, _CallClient(view))
+        try:
+            detailed = endpoint.sync(client=client, **kwargs)
+        except (httpx.HTTPError, *_PARSE_ERRORS) as exc:
+            return _outcome(endpoint, self.secret, view.response, None, exc)
+        return _outcome(endpoint, self.secret, view.response, detailed, None)
+
+    def call(
+        self, endpoint: Endpoint[S], timeout: TimeoutArg = NOT_GIVEN, *, retry: bool = True, **kwargs: Any
+    ) -> S:
+        policy = self.config.retry if retry else attrs.evolve(self.config.retry, max_retries=0)
+        return self.retrying(
+            endpoint.name,
+            endpoint.idempotent,
+            lambda: self.once(endpoint, timeout, kwargs),
+            settle=endpoint.settle,
+            policy=policy,
+        )
+
+    def retrying(
+        self,
+        what: str,
+        idempotent: bool,
+        attempt: Callable[[], T],
+        *,
+        settle: Callable[[], T] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        policy = policy or self.config.retry
+        retries = 0
+        while True:
+            try:
+                return attempt()
+            except A2EError as error:
+                if settle is not None and _settled(error, retries, settle):
+                    return settle()
+                delay = policy.decide(retries, error, idempotent=idempotent)
+                if delay is None:
+                    raise
+                _log_retry(what, delay, retries, policy, error)
+                self.sleep(delay)
+                retries += 1
+
+    @contextlib.contextmanager
+    def stream(
+        self, operation: str, method: str, url: str, timeout: TimeoutArg, **kwargs: Any
+    ) -> Iterator[httpx.Response]:
+        """A raw request outside the API (no Authorization), errors mapped; non-2xx raised."""
+        with (
+            mapped_errors(operation, self.secret),
+            self.http.stream(method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs) as response,
+        ):
+            if not 200 <= response.status_code < 300:
+                response.read()
+                raise error_from_response(operation, response, self.secret)
+            yield response
+
+
+class AsyncTransport(_Base):
+    def __init__(self, config: Config, http: httpx.AsyncClient, *, owns_http: bool = True) -> None:
+        super().__init__(config, owns_http)
+        self.http = http
+
+    def derive(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> AsyncTransport:
+        return AsyncTransport(self.derived_config(timeout, max_retries), self.http, owns_http=False)
+
+    async def close(self) -> None:
+        if self.owns_http:
+            await self.http.aclose()
+
+    @staticmethod
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
+        view = _AsyncRequestView(self.http, self.timeout_for(timeout))
+        client = cast(AuthenticatedClient, _CallClient(view))
+        try:
+            detailed = await endpoint.asyncio(client=client, **kwargs)
+        except (httpx.HTTPError, *_PARSE_ERRORS) as exc:
+            return _outcome(endpoint, self.secret, view.response, None, exc)
+        return _outcome(endpoint, self.secret, view.response, detailed, None)
+
+    async def call(
+        self, endpoint: Endpoint[S], timeout: TimeoutArg = NOT_GIVEN, *, retry: bool = True, **kwargs: Any
+    ) -> S:
+        policy = self.config.retry if retry else attrs.evolve(self.config.retry, max_retries=0)
+        return await self.retrying(
+            endpoint.name,
+            endpoint.idempotent,
+            lambda: self.once(endpoint, timeout, kwargs),
+            settle=endpoint.settle,
+            policy=policy,
+        )
+
+    async def retrying(
+        self,
+        what: str,
+        idempotent: bool,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        settle: Callable[[], T] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        policy = policy or self.config.retry
+        retries = 0
+        while True:
+            try:
+                return await attempt()
+            except A2EError as error:
+                if settle is not None and _settled(error, retries, settle):
+                    return settle()
+                delay = policy.decide(retries, error, idempotent=idempotent)
+                if delay is None:
+                    raise
+                _log_retry(what, delay, retries, policy, error)
+                await self.sleep(delay)
+                retries += 1
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, operation: str, method: str, url: str, timeout: TimeoutArg, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
+        with mapped_errors(operation, self.secret):
+            async with self.http.stream(
+                method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs
+            ) as response:
+                if not 200 <= response.status_code < 300:
+                    await response.aread()
+                    raise error_from_response(operation, response, self.secret)
+                yield response

@@ -1,0 +1,172 @@
+"""Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
+
+from .errors import InsecureURLError, InvalidInputError
+
+__all__ = [
+    "GLOBAL_BASE_URL",
+    "REGIONS",
+    "MediaSource",
+    "check_http_url",
+    "check_id",
+    "check_ids",
+    "check_model_version",
+    "check_name",
+    "check_page",
+    "check_page_size",
+    "check_request_timeout",
+    "check_webhook_token",
+    "check_webhook_url",
+    "is_loopback_host",
+    "media_source",
+    "resolve_base_url",
+]
+
+GLOBAL_BASE_URL = "https://video.a2e.ai"
+REGIONS = {"global": GLOBAL_BASE_URL, "cn": "https://video.a2e.com.cn"}
+MAX_PAGE_SIZE = 100
+MAX_WEBHOOK_URL = 2048
+MAX_WEBHOOK_TOKEN = 256
+
+MediaSource = str | Path
+
+
+def check_id(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def check_ids(values: object, what: str) -> list[str]:
+    """A list of ids, duplicates removed (order kept). A bare string is refused (it would be split)."""
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise InvalidInputError(f"{what} must be a list of ids, got {type(values).__name__}")
+    return list(dict.fromkeys(check_id(v, what[:-1] if what.endswith("s") else what) for v in values))
+
+
+def check_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"name must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_page(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInputError(f"page must be an int >= 1, got {value!r}")
+    return value
+
+
+def check_page_size(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PAGE_SIZE:
+        raise InvalidInputError(f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, got {value!r}")
+    return value
+
+
+def check_http_url(value: object, what: str, *, https_only: bool = False) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a non-empty URL string, got {value!r}")
+    value = value.strip()
+    parts = urlsplit(value)
+    schemes = ("https",) if https_only else ("http", "https")
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        need = "an https:// URL" if https_only else "an http(s):// URL"
+        raise InvalidInputError(f"{what} must be {need}, got {value!r}")
+    return value
+
+
+def check_webhook_url(value: object) -> str:
+    url = check_http_url(value, "webhook_url", https_only=True)
+    if len(url) > MAX_WEBHOOK_URL:
+        raise InvalidInputError(f"webhook_url must be at most {MAX_WEBHOOK_URL} characters, got {len(url)}")
+    return url
+
+
+def check_webhook_token(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError("webhook_token must be a non-empty string")
+    if len(value) > MAX_WEBHOOK_TOKEN:
+        raise InvalidInputError(
+            f"webhook_token must be at most {MAX_WEBHOOK_TOKEN} characters, got {len(value)}"
+        )
+    return value
+
+
+def check_model_version(value: object) -> CreateTaskRequestModelVersion:
+    try:
+        return CreateTaskRequestModelVersion(str(value) if isinstance(value, str) else "")
+    except ValueError:
+        allowed = ", ".join(repr(v.value) for v in CreateTaskRequestModelVersion)
+        raise InvalidInputError(f"model_version must be one of {allowed}, got {value!r}") from None
+
+
+def media_source(value: object, what: str) -> MediaSource:
+    """A URL (returned as ``str``) or an existing local file (returned as ``Path``, to upload first).
+
+    A string with ``://`` is a URL and must be http(s); anything else is a path and must be a file.
+    """
+    if isinstance(value, str) and "://" in value:
+        return check_http_url(value, what)
+    if isinstance(value, str | os.PathLike) and str(value).strip():
+        path = Path(value).expanduser()
+        if path.is_file():
+            return path
+        raise InvalidInputError(f"{what} must be an http(s) URL or an existing file, got {str(value)!r}")
+    raise InvalidInputError(f"{what} must be an http(s) URL or a path to an existing file, got {value!r}")
+
+
+def check_request_timeout(value: object) -> float | httpx.Timeout | None:
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    raise InvalidInputError(
+        f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {value!r}"
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 and ::1."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None, region: str | None, env_base_url: str | None) -> str:
+    """Explicit ``base_url`` > explicit ``region`` > ``A2E_BASE_URL`` > the global server.
+
+    Refuses anything but https, except plain http to a loopback host (a local simulator).
+    """
+    if base_url is None and region is not None:
+        if region not in REGIONS:
+            raise InvalidInputError(f"region must be one of {sorted(REGIONS)}, got {region!r}")
+        base_url = REGIONS[region]
+    if base_url is None:
+        base_url = env_base_url or GLOBAL_BASE_URL
+    if not isinstance(base_url, str):
+        raise InvalidInputError(f"base_url must be a string, got {base_url!r}")
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(f"base_url must be an https:// URL, got {base_url!r}")
+    if parts.query or parts.fragment:
+        raise InvalidInputError(f"base_url must not have a query or fragment, got {base_url!r}")
+    if scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InsecureURLError(
+            f"refusing plain http to {parts.hostname}: the API token would travel unencrypted "
+            "(use https, or a loopback host such as 127.0.0.1 for a local simulator)"
+        )
+    return base_url.strip().rstrip("/")

@@ -1,0 +1,293 @@
+"""What the client returns: small immutable records with Python names.
+
+Each record is built from the wire JSON by a tolerant parser: wrong types, nulls, empty strings and
+unknown status values never make a record unreadable. Everything A2E sent, including fields this
+version does not know, stays available in ``raw`` (wire names, read-only).
+
+Name mapping from the wire: ``_id`` → ``id``, ``current_status`` → ``status`` (+ ``raw_status``),
+``faild_message`` / ``failed_message`` → ``failure_message``, ``createdAt`` → ``created_at``,
+``updatedAt`` → ``updated_at``, ``initialized_time`` → ``initialized_at``, ``processing_time`` →
+``processing_at``, ``completed_time`` → ``completed_at``, ``cdnUrl`` / ``publicUrl`` → ``public_url``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from attrs import field, frozen
+
+from . import _parsing
+
+__all__ = [
+    "ActiveTask",
+    "FaceImage",
+    "Preview",
+    "RunResult",
+    "Task",
+    "TaskPage",
+    "TaskStatus",
+    "UploadTarget",
+]
+
+
+class TaskStatus(enum.Enum):
+    """State of a task or preview. Only ``COMPLETED`` and ``FAILED`` are terminal.
+
+    A value this version does not know parses as ``UNKNOWN``; the record's ``raw_status`` keeps the
+    string A2E sent, so a new server value never breaks anything (and waiting treats it as "still
+    running").
+    """
+
+    INITIALIZED = "initialized"
+    SENT = "sent"
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, raw: object) -> TaskStatus:
+        """Read a wire value: case and surrounding blanks ignored, ``pendding`` (A2E's other spelling)
+        is ``PENDING``, anything unrecognised is ``UNKNOWN``."""
+        if not isinstance(raw, str):
+            return cls.UNKNOWN
+        value = raw.strip().lower()
+        if value == "pendding":
+            return cls.PENDING
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+def _freeze(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data))
+
+
+def _raw_status(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+class _Progress:
+    """``is_done`` / ``is_failed`` / ``is_terminal`` for the records that carry a status."""
+
+    __slots__ = ()
+    status: TaskStatus
+
+    @property
+    def is_done(self) -> bool:
+        """Completed successfully (``result_url`` should be set)."""
+        return self.status is TaskStatus.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status is TaskStatus.FAILED
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+
+@frozen(kw_only=True)
+class Task(_Progress):
+    """A face swap video task (``get_task``, ``list_task_records``, ``batch_task_detail``, ``create_task``).
+
+    ``error_code`` is normalised to text, ``None`` meaning "no error" (A2E sends ``"0"``, ``0``,
+    ``null`` or ``""`` for that); ``failure_message`` is ``None`` unless A2E gave a non-blank reason;
+    ``result_url`` is ``None`` until there is a result. Timestamps are aware datetimes or ``None``.
+    """
+
+    id: str
+    status: TaskStatus
+    raw_status: str
+    name: str | None = None
+    face_url: str | None = None
+    video_url: str | None = None
+    duration: float | int | None = None
+    result_url: str | None = None
+    error_code: str | None = None
+    failure_message: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    initialized_at: datetime | None = None
+    processing_at: datetime | None = None
+    completed_at: datetime | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Task:
+        """Build from a task record as A2E sends it (never raises on odd values)."""
+        return cls(
+            id=_parsing.text(data.get("_id")) or "",
+            status=TaskStatus.parse(data.get("current_status")),
+            raw_status=_raw_status(data.get("current_status")),
+            name=_parsing.text(data.get("name")),
+            face_url=_parsing.text(data.get("face_url")),
+            video_url=_parsing.text(data.get("video_url")),
+            duration=_parsing.number(data.get("duration")),
+            result_url=_parsing.result_url(data.get("result_url")),
+            error_code=_parsing.error_code(data.get("error_code")),
+            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
+            created_at=_parsing.timestamp(data.get("createdAt")),
+            updated_at=_parsing.timestamp(data.get("updatedAt")),
+            initialized_at=_parsing.timestamp(data.get("initialized_time")),
+            processing_at=_parsing.timestamp(data.get("processing_time")),
+            completed_at=_parsing.timestamp(data.get("completed_time")),
+            raw=data,
+        )
+
+
+@frozen(kw_only=True)
+class Preview(_Progress):
+    """A face swap preview: one swapped frame (``create_preview``, ``get_preview_status``)."""
+
+    id: str
+    status: TaskStatus
+    raw_status: str
+    result_url: str | None = None
+    face_url: str | None = None
+    video_url: str | None = None
+    user_id: str | None = None
+    error_code: str | None = None
+    failure_message: str | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Preview:
+        return cls(
+            id=_parsing.text(data.get("_id")) or "",
+            status=TaskStatus.parse(data.get("current_status")),
+            raw_status=_raw_status(data.get("current_status")),
+            result_url=_parsing.result_url(data.get("result_url")),
+            face_url=_parsing.text(data.get("face_url")),
+            video_url=_parsing.text(data.get("video_url")),
+            user_id=_parsing.text(data.get("user_id")),
+            error_code=_parsing.error_code(data.get("error_code")),
+            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
+            raw=data,
+        )
+
+
+@frozen(kw_only=True)
+class ActiveTask(_Progress):
+    """One item of ``tasks.active()`` (A2E's in-flight status list). A2E marks ``_id`` optional there,
+    so ``id`` may be ``None``; use ``tasks.get`` for the full record."""
+
+    id: str | None
+    status: TaskStatus
+    raw_status: str
+    result_url: str | None = None
+    error_code: str | None = None
+    failure_message: str | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> ActiveTask:
+        return cls(
+            id=_parsing.text(data.get("_id")),
+            status=TaskStatus.parse(data.get("current_status")),
+            raw_status=_raw_status(data.get("current_status")),
+            result_url=_parsing.result_url(data.get("result_url")),
+            error_code=_parsing.error_code(data.get("error_code")),
+            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
+            raw=data,
+        )
+
+
+@frozen(kw_only=True)
+class FaceImage:
+    """A face image saved in the account (``faces.add`` / ``faces.list``)."""
+
+    id: str
+    face_url: str | None
+    user_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> FaceImage:
+        return cls(
+            id=_parsing.text(data.get("_id")) or "",
+            face_url=_parsing.text(data.get("face_url")),
+            user_id=_parsing.text(data.get("user_id")),
+            created_at=_parsing.timestamp(data.get("createdAt")),
+            updated_at=_parsing.timestamp(data.get("updatedAt")),
+            raw=data,
+        )
+
+
+@frozen(kw_only=True)
+class TaskPage:
+    """One page of ``tasks.list``: ``items`` on this page, ``total`` records in all pages."""
+
+    items: tuple[Task, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether a later page may hold more records (judged from ``total`` and this page's size)."""
+        return (
+            bool(self.items) and len(self.items) >= self.page_size and self.page * self.page_size < self.total
+        )
+
+    def __iter__(self) -> Iterator[Task]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+@frozen(kw_only=True)
+class UploadTarget:
+    """Answer of ``create_upload_url``: where to PUT the bytes and the public URL they will have.
+
+    ``public_url`` is ``cdnUrl``, else ``publicUrl``, else ``upload_url`` without its query string.
+    ``upload_url`` carries a signature and is left out of ``repr()``.
+    """
+
+    upload_url: str = field(repr=False)
+    public_url: str
+    key: str | None = None
+    bucket: str | None = None
+    expires_in: int | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> UploadTarget:
+        upload_url = _parsing.text(data.get("uploadUrl")) or ""
+        public = _parsing.first_text(data, "cdnUrl", "publicUrl") or _without_query(upload_url)
+        return cls(
+            upload_url=upload_url,
+            public_url=public,
+            key=_parsing.text(data.get("key")),
+            bucket=_parsing.text(data.get("bucket")),
+            expires_in=_parsing.integer(data.get("expiresIn")),
+            raw=data,
+        )
+
+
+@frozen(kw_only=True)
+class RunResult:
+    """What ``tasks.run`` returns: the completed task, and where its result was saved (if asked)."""
+
+    task: Task
+    path: Path | None = None
