@@ -515,7 +515,9 @@ def parse_changelog(text: str, origin: str = "openapi/CHANGELOG.yaml") -> list[A
         return []
     if not isinstance(data, dict) or set(data) - {"accepted"}:
         raise ChangelogError(f"{origin}: expected a mapping with the single key `accepted`")
-    entries = data.get("accepted") or []
+    entries = data.get("accepted")
+    if entries is None:
+        entries = []
     if not isinstance(entries, list):
         raise ChangelogError(f"{origin}: `accepted` must be a list")
     accepted: list[Accepted] = []

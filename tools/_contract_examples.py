@@ -192,7 +192,11 @@ def check_examples(spec: dict[str, Json]) -> LayerResult:
     except ImportError as exc:
         result.fail(f"cannot import the generated package {PACKAGE}: {exc}")
         return result
-    examples = collect_examples(spec)
+    try:
+        examples = collect_examples(spec)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        result.fail(f"cannot collect the examples of a malformed document: {type(exc).__name__}: {exc}")
+        return result
     if not examples:
         result.fail("the spec holds no examples at all")
         return result

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from _contract_common import (
@@ -131,14 +132,20 @@ def check_validity(spec: dict[str, Json], origin: str = "openapi/a2e.yaml") -> L
 def lint_spec(spec: dict[str, Json]) -> list[LintProblem]:
     """Every violation of the rules listed in this module's docstring."""
     problems: list[LintProblem] = []
-    problems += _json_compatible(spec)
-    problems += _local_refs(spec)
-    problems += _servers(spec)
-    problems += _security(spec)
-    problems += _operations(spec)
-    problems += _schemas(spec)
-    problems += _examples_used(spec)
+    for check in (_json_compatible, _local_refs, _servers, _security, _operations, _schemas, _examples_used):
+        problems += _guarded(check.__name__.strip("_"), partial(check, spec))
     return _readable(spec, problems)
+
+
+def _guarded(where: str, check: Callable[[], list[LintProblem]]) -> list[LintProblem]:
+    """Run one check; a document too malformed for it gives a problem instead of a crash."""
+    try:
+        return check()
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        message = (
+            f"check stopped on a malformed document ({type(exc).__name__}: {exc}); fix the findings above"
+        )
+        return [LintProblem("lint", where, message)]
 
 
 # ----------------------------------------------------------------------------------- document-wide
@@ -231,9 +238,9 @@ def _operations(spec: dict[str, Json]) -> list[LintProblem]:
         problems += _tag(op, declared_tags)
         if not str(op.node.get("summary") or "").strip():
             problems.append(LintProblem("summary", op.label, "no summary"))
-        problems += _parameters(spec, op)
-        problems += _request_body(spec, op)
-        problems += _responses(spec, op)
+        problems += _guarded(op.label, partial(_parameters, spec, op))
+        problems += _guarded(op.label, partial(_request_body, spec, op))
+        problems += _guarded(op.label, partial(_responses, spec, op))
     return problems
 
 

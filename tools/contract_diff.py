@@ -69,7 +69,7 @@ from _contract_common import (
     load_spec_text,
 )
 from _contract_drift import Drift, FileDrift, check_drift, compare_trees
-from _contract_examples import DocExample, check_example, check_examples, collect_examples
+from _contract_examples import DocExample, check_example, check_examples, collect_examples, survives
 from _contract_lint import RULES, LintProblem, check_validity, lint_spec, validate_openapi
 
 __all__ = [
@@ -111,6 +111,7 @@ __all__ = [
     "parse_changelog",
     "run",
     "summarise",
+    "survives",
     "validate_openapi",
 ]
 
@@ -162,7 +163,12 @@ def check_breaking(
         "the working copy" if spec.resolve() == (repo / spec_in_repo).resolve() else display_path(spec)
     )
     title = f"{title} ({spec_in_repo} at {rev[:12]} -> {head_name})"
-    judged = judge_changes(compare_specs(base_spec, head), accepted, title, display_path(changelog))
+    try:
+        changes = compare_specs(base_spec, head)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        result.fail(f"cannot compare a malformed document: {type(exc).__name__}: {exc}")
+        return result
+    judged = judge_changes(changes, accepted, title, display_path(changelog))
     judged.lines.insert(0, f"base: {describe(repo, rev)}")
     return judged
 

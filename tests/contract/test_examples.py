@@ -1,0 +1,87 @@
+"""Layer 3: every documented example validates against the spec and parses with the generated client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import contract_diff
+import pytest
+from contract_diff import DocExample, check_example, check_examples, collect_examples, survives
+
+EXAMPLES = collect_examples(contract_diff.load_spec(contract_diff.SPEC))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.name for example in EXAMPLES])
+def test_every_documented_example_validates_and_parses(spec: dict[str, Any], example: DocExample) -> None:
+    assert check_example(spec, example) == []
+
+
+def test_every_component_example_and_doc_body_is_collected(spec: dict[str, Any]) -> None:
+    media = [e for e in EXAMPLES if e.schema_pointer.endswith("/content/application~1json/schema")]
+    assert len(media) == len(spec["components"]["examples"]) == 12
+    assert all(e.model is not None for e in media)
+    # the schema-level examples of the records are parsed with their generated models
+    parsed = {example.model for example in EXAMPLES if example.name.startswith("components/schemas/")}
+    assert parsed == {None, "FaceImage", "FaceSwapTask"}
+
+
+def test_response_examples_parse_to_the_success_model() -> None:
+    responses = [example for example in EXAMPLES if example.status is not None]
+    assert {example.model for example in responses} == {
+        "FaceImageListResponse",
+        "PreviewResponse",
+        "TaskStatusListResponse",
+        "TaskResponse",
+    }
+    assert all(example.status == 200 for example in responses)
+
+
+def _doc_example(name: str) -> DocExample:
+    return next(example for example in EXAMPLES if example.name == name)
+
+
+def test_a_task_record_without_its_id_fails_validation_and_parsing(spec: dict[str, Any]) -> None:
+    example = _doc_example("get_task 200 doc_page_09")
+    broken = dict(example.value, data={k: v for k, v in example.value["data"].items() if k != "_id"})
+    problems = check_example(
+        spec, DocExample(example.name, broken, example.schema_pointer, example.model, example.operation, 200)
+    )
+    assert any("'_id' is a required property" in problem for problem in problems)
+    assert any("the generated client raised KeyError" in problem for problem in problems)
+
+
+def test_a_wrongly_typed_field_fails_validation(spec: dict[str, Any]) -> None:
+    example = _doc_example("create_task request reference")
+    broken = DocExample(example.name, {**example.value, "model_version": "v3"}, example.schema_pointer)
+    assert check_example(spec, broken) == ["at $.model_version: 'v3' is not one of ['v1', 'v2']"]
+
+
+def test_a_response_parsed_as_another_status_model_is_reported(spec: dict[str, Any]) -> None:
+    example = _doc_example("get_task 200 doc_page_09")
+    as_404 = DocExample(
+        example.name, example.value, example.schema_pointer, example.model, example.operation, 404
+    )
+    assert check_example(spec, as_404) == ["parsed as ErrorResponse, want a2e_api.models.TaskResponse"]
+
+
+def test_an_example_of_a_model_the_generator_never_made_is_reported(spec: dict[str, Any]) -> None:
+    example = _doc_example("components/schemas/FaceImage #0")
+    renamed = DocExample(example.name, example.value, example.schema_pointer, model="FaceImageRecord")
+    assert check_example(spec, renamed) == ["no generated model a2e_api.models.FaceImageRecord"]
+
+
+def test_round_trip_reports_lost_keys_and_changed_values() -> None:
+    assert survives({"a": {"b": 1}, "c": [1, "x"]}, {"a": {"b": 1}, "c": [1, "x"], "d": 0}) == []
+    assert survives({"a": {"b": 1}}, {"a": {}}) == ["$.a.b: key lost by to_dict()"]
+    assert survives({"e": "0"}, {"e": 0}) == ["$.e: '0' came back as 0"]
+    assert survives({"l": [1, 2]}, {"l": [1]}) == ["$.l: the list came back as [1]"]
+
+
+def test_the_layer_passes_on_the_spec_and_fails_on_a_broken_example(spec: dict[str, Any]) -> None:
+    assert check_examples(spec).status is contract_diff.Status.PASS
+    spec["components"]["examples"]["TaskStatusResponseDoc"]["value"]["data"][0]["error_code"] = 1.5
+    result = check_examples(spec)
+    assert result.failed
+    report = result.render()
+    assert "list_task_statuses 200 doc_page_07:" in report
+    assert "at $.data[0].error_code: 1.5 is not of type 'string', 'integer', 'null'" in report
