@@ -149,9 +149,9 @@ def _kind(kind: FaultKind | str) -> FaultKind:
 class FaultPlan:
     """The faults a simulator injects. Thread-safe; change it at any time, also while requests run::
 
-        plan.add(FaultKind.HTTP_503, route="get_task", probability=0.3)
-        plan.script("create_task", [FaultKind.APPLIED_THEN_RESET, None, FaultKind.HTTP_500])
-        plan.add_spec("list_task_records:http_429_retry_after:0.5,delete_task=reset/none")
+    plan.add(FaultKind.HTTP_503, route="get_task", probability=0.3)
+    plan.script("create_task", [FaultKind.APPLIED_THEN_RESET, None, FaultKind.HTTP_500])
+    plan.add_spec("list_task_records:http_429_retry_after:0.5,delete_task=reset/none")
     """
 
     def __init__(self, seed: int = 0, *, slow_seconds: float = 2.0, retry_after: int = 1) -> None:

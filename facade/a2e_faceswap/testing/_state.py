@@ -434,7 +434,7 @@ class SimState:
                 int(size) if size is not None else None,
                 self.clock.now() + expires_in,
             )
-            quoted = quote(key, safe="/")
+            quoted = _quote_key(key)
             return {
                 "uploadUrl": f"{self.base_url}/r2/put/{quoted}?sig={signature}",
                 "cdnUrl": f"{self.base_url}/cdn/{quoted}",
@@ -462,3 +462,11 @@ class SimState:
         with self.lock:
             upload = self._uploads.get(key)
             return upload if upload is not None and upload.data is not None else None
+
+
+def _quote_key(key: str) -> str:
+    """The key as a URL path; "." and ".." segments are escaped so clients do not resolve them away."""
+    return "/".join(
+        segment.replace(".", "%2E") if segment in (".", "..") else quote(segment, safe="")
+        for segment in key.split("/")
+    )
