@@ -1,0 +1,312 @@
+"""The sans-I/O decision makers on their own: retry policy, wait machine, page cursor, create flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from a2e_faceswap import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidInputError,
+    NotFoundError,
+    Preview,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    Task,
+    TaskFailedError,
+    UnreadableResponseError,
+    WaitTimeoutError,
+)
+from a2e_faceswap._create import CreateFlow, Found, GiveUp, Lookup, Submit, default_task_name, find_by_name
+from a2e_faceswap._paging import PageCursor
+from a2e_faceswap._polling import Done, Fail, Sleep, WaitMachine
+from a2e_faceswap._retry import is_retryable, retry_after_seconds
+from a2e_faceswap.errors import A2EError, APIError
+
+NO_JITTER = RetryPolicy(max_retries=3, initial_delay=1.0, max_delay=10.0, multiplier=2.0, jitter=0.0)
+
+
+def _http(status: int, code: int | None = None, **headers: str) -> APIError:
+    response = httpx.Response(status, headers=headers, json={"code": code or status, "msg": "x"})
+    cls = {429: RateLimitError, 500: ServerError, 502: ServerError, 503: ServerError, 504: ServerError}
+    return cls.get(status, BadRequestError)("x", status=status, code=code or status, response=response)
+
+
+def _task(status: str, task_id: str = "t1") -> Task:
+    return Task.from_wire({"_id": task_id, "current_status": status, "faild_message": "bad face"})
+
+
+CONNECT = APIConnectionError("ConnectError", outcome_unknown=False)
+RESET = APIConnectionError("RemoteProtocolError", outcome_unknown=True)
+READ_TIMEOUT = APITimeoutError("ReadTimeout", outcome_unknown=True)
+BUSY = RateLimitError("busy", status=200, code=429)
+UNAVAILABLE = ServerError("unavailable", status=200, code=503)
+
+
+# ------------------------------------------------------------------ retry policy
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotent", "expected"),
+    [
+        (CONNECT, False, True),
+        (CONNECT, True, True),
+        (RESET, True, True),
+        (RESET, False, False),
+        (READ_TIMEOUT, True, True),
+        (READ_TIMEOUT, False, False),
+        (APITimeoutError("ConnectTimeout", outcome_unknown=False), False, True),
+        (_http(408), True, True),
+        (_http(429), True, True),
+        (_http(502), True, True),
+        (_http(503), True, True),
+        (_http(504), True, True),
+        (_http(500), True, False),
+        (_http(400), True, False),
+        (AuthenticationError("x", status=401), True, False),
+        (NotFoundError("x", status=404), True, False),
+        (BUSY, True, True),
+        (UNAVAILABLE, True, True),
+        (BUSY, False, False),
+        (_http(429), False, False),
+        (_http(503), False, False),
+        (UnreadableResponseError("x", status=200), True, False),
+        (TaskFailedError(_task("failed")), True, False),
+    ],
+)
+def test_what_is_retryable(error: A2EError, idempotent: bool, expected: bool) -> None:
+    assert is_retryable(error, idempotent=idempotent) is expected
+    decided = NO_JITTER.decide(0, error, idempotent=idempotent)
+    assert (decided is not None) is expected
+
+
+def test_backoff_is_exponential_and_capped() -> None:
+    delays = [NO_JITTER.decide(n, CONNECT, idempotent=False) for n in range(3)]
+    assert delays == [1.0, 2.0, 4.0]
+    assert NO_JITTER.decide(3, CONNECT, idempotent=False) is None
+    capped = RetryPolicy(max_retries=20, initial_delay=1.0, max_delay=5.0, jitter=0.0)
+    assert capped.decide(10, CONNECT, idempotent=False) == 5.0
+
+
+@given(st.integers(0, 50), st.floats(0, 1, exclude_max=True), st.floats(0, 1))
+def test_jitter_only_shortens_the_delay(retries_done: int, draw: float, jitter: float) -> None:
+    policy = RetryPolicy(max_retries=100, initial_delay=0.5, max_delay=8.0, jitter=jitter)
+    base = min(8.0, 0.5 * 2.0**retries_done)
+    delay = policy.backoff(retries_done, lambda: draw)
+    assert base * (1 - jitter) <= delay <= base
+
+
+def test_retry_after_is_honoured_and_capped() -> None:
+    policy = RetryPolicy(retry_after_cap=5.0, jitter=0.0)
+    assert policy.decide(0, _http(429, **{"Retry-After": "3"}), idempotent=True) == 3.0
+    assert policy.decide(0, _http(503, **{"Retry-After": "120"}), idempotent=True) == 5.0
+    assert policy.decide(0, _http(429, **{"Retry-After": "soon"}), idempotent=True) == policy.initial_delay
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    hinted = retry_after_seconds(_http(429, **{"Retry-After": format_datetime(later, usegmt=True)}))
+    assert hinted is not None and 25 <= hinted <= 30
+    past = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    assert retry_after_seconds(_http(429, **{"Retry-After": past})) == 0.0
+    assert retry_after_seconds(CONNECT) is None
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"max_retries": -1}, {"max_retries": 1.5}, {"initial_delay": -1}, {"jitter": 2}, {"max_delay": float("nan")}]
+)
+def test_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
+    with pytest.raises(InvalidInputError):
+        RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ wait machine
+
+
+def _machine(timeout: float | None = 10.0, max_retries: int = 2) -> WaitMachine[Task]:
+    return WaitMachine[Task](
+        "t1",
+        now=0.0,
+        timeout=timeout,
+        poll_interval=1.0,
+        max_interval=2.0,
+        retry=RetryPolicy(max_retries=max_retries, initial_delay=0.1, jitter=0.0),
+        jitter=0.0,
+    )
+
+
+def test_wait_first_poll_soon_then_growing_capped_interval() -> None:
+    machine = _machine(timeout=None)
+    assert machine.start(None, 0.0) == Sleep(0.0)
+    first = machine.observe(_task("initialized"), 0.0)
+    assert isinstance(first, Sleep) and first.seconds == 1.0 and first.notify is not None
+    delays = []
+    for step in range(6):
+        decision = machine.observe(_task("initialized"), float(step))
+        assert isinstance(decision, Sleep) and decision.notify is None
+        delays.append(decision.seconds)
+    assert delays[0] == 1.25 and delays == sorted(delays) and delays[-1] == 2.0
+
+
+def test_wait_notifies_on_each_status_change_and_returns_completed() -> None:
+    machine = _machine()
+    seen = []
+    for status in ("initialized", "initialized", "sent", "processing", "processing", "completed"):
+        decision = machine.observe(_task(status), 1.0)
+        if decision.notify is not None:
+            seen.append(decision.notify.raw_status)
+    assert seen == ["initialized", "sent", "processing", "completed"]
+    assert isinstance(decision, Done) and decision.record.is_done
+
+
+def test_wait_known_terminal_record_needs_no_poll() -> None:
+    decision = _machine().start(_task("completed"), 0.0)
+    assert isinstance(decision, Done)
+
+
+def test_wait_failed_raises_at_once_with_the_message() -> None:
+    decision = _machine().observe(_task("failed"), 1.0)
+    assert isinstance(decision, Fail) and isinstance(decision.error, TaskFailedError)
+    assert decision.error.failure_message == "bad face" and decision.notify is not None
+
+
+def test_wait_unknown_status_means_still_running() -> None:
+    decision = _machine().observe(_task("rendering-v9"), 1.0)
+    assert isinstance(decision, Sleep) and decision.notify is not None
+
+
+def test_wait_deadline_clips_the_sleep_then_times_out_with_last_state() -> None:
+    machine = _machine(timeout=3.0)
+    machine.observe(_task("sent"), 0.0)
+    clipped = machine.observe(_task("sent"), 2.5)
+    assert clipped == Sleep(0.5)
+    decision = machine.observe(_task("processing"), 3.0)
+    assert isinstance(decision, Fail) and isinstance(decision.error, WaitTimeoutError)
+    assert decision.error.task is not None and decision.error.task.raw_status == "processing"
+    assert decision.notify is not None  # the change to processing is still reported
+
+
+def test_wait_tolerates_transient_errors_while_retries_remain() -> None:
+    machine = _machine(max_retries=2)
+    machine.observe(_task("sent"), 0.0)
+    assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
+    assert isinstance(machine.observe_error(RESET, 2.0), Sleep)
+    third = machine.observe_error(_http(503), 3.0)
+    assert isinstance(third, Fail) and isinstance(third.error, ServerError)
+    # a success in between resets the count
+    machine = _machine(max_retries=1)
+    assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
+    machine.observe(_task("sent"), 1.5)
+    assert isinstance(machine.observe_error(_http(503), 2.0), Sleep)
+
+
+def test_wait_retry_after_is_used_between_polls() -> None:
+    decision = _machine().observe_error(_http(429, **{"Retry-After": "2"}), 1.0)
+    assert decision == Sleep(2.0)
+
+
+def test_wait_non_transient_error_ends_the_wait() -> None:
+    decision = _machine().observe_error(NotFoundError("gone", status=404), 1.0)
+    assert isinstance(decision, Fail) and isinstance(decision.error, NotFoundError)
+
+
+def test_wait_error_after_deadline_is_a_wait_timeout() -> None:
+    machine = _machine(timeout=1.0)
+    decision = machine.observe_error(_http(503), 5.0)
+    assert isinstance(decision, Fail) and isinstance(decision.error, WaitTimeoutError)
+    assert isinstance(decision.error.__cause__, ServerError)
+
+
+def test_wait_machine_works_for_previews_and_checks_its_arguments() -> None:
+    machine = WaitMachine[Preview]("p", now=0.0, timeout=1.0, poll_interval=0.5, retry=RetryPolicy())
+    assert isinstance(machine.observe(Preview.from_wire({"_id": "p", "current_status": "completed"}), 0.1), Done)
+    for bad in (0, -1, float("inf")):
+        with pytest.raises(InvalidInputError):
+            WaitMachine[Task]("t", now=0.0, timeout=bad, poll_interval=1.0, retry=RetryPolicy())
+        with pytest.raises(InvalidInputError):
+            WaitMachine[Task]("t", now=0.0, timeout=1.0, poll_interval=bad, retry=RetryPolicy())
+
+
+# ------------------------------------------------------------------ page cursor
+
+
+def _rows(*ids: str) -> list[Task]:
+    return [_task("completed", i) for i in ids]
+
+
+@pytest.mark.parametrize(
+    ("pages", "total", "expected_requests"),
+    [
+        ([[]], 0, 1),  # empty
+        ([["a", "b"], ["c"]], 3, 2),  # short last page
+        ([["a", "b"], ["c", "d"]], 4, 2),  # exact multiple: no third request
+        ([["a", "b"], []], 9, 2),  # count too high: stop on the empty page
+        ([["a", "b"], ["c", "d"]], 2, 1),  # count reached: stop even on a full page
+    ],
+)
+def test_cursor_stops_at_the_right_page(pages: list[list[str]], total: int, expected_requests: int) -> None:
+    cursor = PageCursor(2)
+    requested = []
+    while (page := cursor.next_page()) is not None:
+        requested.append(page)
+        cursor.feed(_rows(*pages[page - 1]), total)
+    assert requested == list(range(1, expected_requests + 1))
+
+
+def test_cursor_skips_records_shifted_onto_the_next_page() -> None:
+    cursor = PageCursor(2)
+    assert [t.id for t in cursor.feed(_rows("c", "b"), 4)] == ["c", "b"]
+    assert [t.id for t in cursor.feed(_rows("b", "a"), 4)] == ["a"]
+
+
+# ------------------------------------------------------------------ create flow
+
+
+def test_default_names_are_unique_and_findable() -> None:
+    names = {default_task_name() for _ in range(200)}
+    assert len(names) == 200 and all(n.startswith("a2e-faceswap-") for n in names)
+    rows = [Task.from_wire({"_id": "2", "current_status": "sent", "name": "x"}), _task("sent", "1")]
+    assert find_by_name(rows, "x") is rows[0] and find_by_name(rows, "y") is None
+
+
+def test_create_flow_connect_error_resubmits_without_lookup() -> None:
+    flow = CreateFlow(NO_JITTER)
+    assert flow.first() == Submit(0.0)
+    assert flow.after_error(CONNECT) == Submit(1.0)
+
+
+@pytest.mark.parametrize("error", [RESET, READ_TIMEOUT, _http(500), _http(502), UnreadableResponseError("x"), BUSY])
+def test_create_flow_unknown_outcome_looks_up_before_sending_again(error: A2EError) -> None:
+    flow = CreateFlow(NO_JITTER)
+    assert isinstance(flow.after_error(error), Lookup)
+    found = _task("initialized")
+    assert flow.after_lookup(found) == Found(found)
+    flow = CreateFlow(NO_JITTER)
+    flow.after_error(error)
+    assert flow.after_lookup(None) == Submit(0.0)
+
+
+def test_create_flow_gives_up_after_the_budget_but_still_looks_up_first() -> None:
+    flow = CreateFlow(RetryPolicy(max_retries=0, jitter=0.0))
+    assert isinstance(flow.after_error(RESET), Lookup)
+    assert flow.after_lookup(None) == GiveUp(RESET)
+
+
+def test_create_flow_failed_lookup_never_resubmits() -> None:
+    flow = CreateFlow(NO_JITTER)
+    error = APIConnectionError("reset", outcome_unknown=True)
+    flow.after_error(error)
+    decision = flow.after_lookup_error(_http(503))
+    assert decision == GiveUp(error)
+    assert any("not sent again" in note for note in error.__notes__)
+
+
+@pytest.mark.parametrize("error", [_http(400), AuthenticationError("x", status=401), NotFoundError("x", status=404)])
+def test_create_flow_refusals_raise_at_once(error: A2EError) -> None:
+    assert CreateFlow(NO_JITTER).after_error(error) == GiveUp(error)
