@@ -5,6 +5,7 @@ Examples checked:
   followed: validated against the media type's schema, then parsed with the generated client: request
   bodies with `a2e_api.models.<Schema>.from_dict`, responses with the operation module's
   `_parse_response`, which must give the response's model (not None, not another status's model);
+- parameter-level `example` / `examples`: validated against the parameter's schema;
 - schema-level `examples` anywhere in the document (component schemas, properties, parameters):
   validated against that schema; those of a component schema with a generated model are parsed with
   `a2e_api.models.<Schema>.from_dict` too.
@@ -75,6 +76,7 @@ def collect_examples(spec: dict[str, Json]) -> list[DocExample]:
                 model = _model_name(media.get("schema"))
                 for name, value in _media_examples(spec, media, f"{op.label} {status}"):
                     found.append(DocExample(name, value, pointer, model, op, int(status)))
+    found += _parameter_examples(spec)
     for pointer, schema in iter_schemas(spec):
         examples = schema.get("examples")
         if not isinstance(examples, list):
@@ -83,6 +85,24 @@ def collect_examples(spec: dict[str, Json]) -> list[DocExample]:
         model = component if "/" not in component and _is_object(schema) else None
         for index, value in enumerate(examples):
             found.append(DocExample(f"{readable(spec, pointer)} #{index}", value, pointer, model=model))
+    return found
+
+
+def _parameter_examples(spec: dict[str, Json]) -> list[DocExample]:
+    """Parameter-level `example` / `examples` (each parameter once, however many operations share it)."""
+    found: list[DocExample] = []
+    seen: set[str] = set()
+    for op in iter_operations(spec):
+        item_pointer = f"/paths/{escape_pointer(op.path)}"
+        for source, at in ((op.path_item, item_pointer), (op.node, f"{item_pointer}/{op.method}")):
+            for index, raw in enumerate(source.get("parameters") or []):
+                param, pointer = follow(spec, raw, f"{at}/parameters/{index}")
+                if not isinstance(param, dict) or pointer in seen:
+                    continue
+                seen.add(pointer)
+                name = f"{op.label} {param.get('in')} parameter {param.get('name')}"
+                for label, value in _media_examples(spec, param, name):
+                    found.append(DocExample(label, value, f"{pointer}/schema"))
     return found
 
 

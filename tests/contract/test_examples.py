@@ -85,3 +85,13 @@ def test_the_layer_passes_on_the_spec_and_fails_on_a_broken_example(spec: dict[s
     report = result.render()
     assert "list_task_statuses 200 doc_page_07:" in report
     assert "at $.data[0].error_code: 1.5 is not of type 'string', 'integer', 'null'" in report
+
+
+def test_parameter_examples_are_checked_against_the_parameter_schema(spec: dict[str, Any]) -> None:
+    params = spec["paths"]["/api/v1/userFaceSwapTask/records"]["get"]["parameters"]
+    params[1]["examples"] = {"too_big": {"summary": "More than the maximum.", "value": 500}}
+    params[0]["example"] = 2
+    examples = {example.name: example for example in collect_examples(spec)}
+    assert check_example(spec, examples["list_task_records query parameter pageNum"]) == []
+    too_big = examples["list_task_records query parameter pageSize too_big"]
+    assert check_example(spec, too_big) == ["at $: 500 is greater than the maximum of 100"]
