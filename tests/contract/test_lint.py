@@ -168,7 +168,7 @@ BREAKS: list[tuple[str, Callable[[Spec], None], str, str]] = [
         "unused example",
         lambda s: _set(s["components"]["examples"], "Orphan", {"summary": "x", "value": {}}),
         "examples-used",
-        "components/examples/Orphan: not referenced",
+        "components/examples/Orphan: referenced nowhere",
     ),
     (
         "external ref",
