@@ -10,15 +10,15 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from a2e_faceswap.testing._simulator import Simulator
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m a2e_faceswap.testing",
+        prog=prog or "python -m a2e_faceswap.testing",
         description="Run the local A2E face swap simulator until interrupted.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -44,8 +44,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def announce(sim: Simulator) -> None:
+    """Print where the simulator listens and its token, as shell-friendly lines."""
+    print(f"A2E simulator listening on {sim.base_url}", flush=True)
+    print(f"A2E_BASE_URL={sim.base_url}", flush=True)
+    print(f"A2E_API_KEY={sim.token}", flush=True)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str | None = None,
+    on_start: Callable[[Simulator], None] = announce,
+) -> int:
+    """Parse ``argv``, start the simulator, call ``on_start`` (default: ``announce``), serve until
+    SIGINT/SIGTERM. ``prog`` names the command in usage messages (the ``a2e-faceswap sim`` command
+    reuses this runner)."""
+    args = _parser(prog).parse_args(argv)
     try:
         sim = Simulator(
             seed=args.seed,
@@ -72,9 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    print(f"A2E simulator listening on {sim.base_url}", flush=True)
-    print(f"A2E_BASE_URL={sim.base_url}", flush=True)
-    print(f"A2E_API_KEY={sim.token}", flush=True)
+    on_start(sim)
     try:
         while not done.wait(0.5):
             pass
