@@ -34,6 +34,7 @@ from attrs import frozen
 from . import _parsing, codes
 from ._logging import logger
 from ._retry import RetryPolicy
+from ._validation import check_request_timeout
 from .errors import (
     A2EError,
     APIConnectionError,
@@ -338,7 +339,7 @@ class _Base:
         return self.config.token
 
     def timeout_for(self, timeout: TimeoutArg) -> float | httpx.Timeout | None:
-        return self.config.timeout if isinstance(timeout, NotGiven) else timeout
+        return self.config.timeout if isinstance(timeout, NotGiven) else check_request_timeout(timeout)
 
     def derived_config(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> Config:
         config = self.config

@@ -1,0 +1,80 @@
+"""Fixtures of the facade tests.
+
+* ``msim``: one strict simulator per test module (starting and stopping one costs ~0.2 s, so it is
+  shared); ``env`` gives each test a fresh account on it (own tasks, faces, credits) and clears the
+  fault plan before and after; contract violations fail the test that caused them.
+* ``api`` / ``make_api``: a client on that account, parametrized over the sync and the async client
+  (see ``support.as_async``), with fast retries so that fault tests take milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from attrs import define
+
+from a2e_faceswap import A2E, AsyncA2E, RetryPolicy
+from a2e_faceswap.testing import Simulator
+from tests.facade.support import as_async
+
+#: Retries as the real defaults, but with millisecond delays.
+FAST_RETRY = RetryPolicy(max_retries=2, initial_delay=0.005, max_delay=0.02, retry_after_cap=5.0)
+
+MakeApi = Callable[..., AsyncA2E]
+
+
+@define
+class Env:
+    sim: Simulator
+    token: str
+
+    def requests_to(self, route: str) -> int:
+        return self.sim.stats.requests_to(route)
+
+
+@pytest.fixture(scope="module")
+def msim() -> Iterator[Simulator]:
+    with Simulator(seed=4, speed=600.0, strict=True, result_size=64 * 1024, slow_seconds=1.0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def env(msim: Simulator) -> Iterator[Env]:
+    msim.faults.clear()
+    msim.check()
+    yield Env(msim, msim.add_account(credits=1000))
+    msim.faults.clear()
+    msim.check()
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+async def make_api(kind: str, env: Env) -> AsyncIterator[MakeApi]:
+    made: list[A2E | AsyncA2E] = []
+
+    def make(**kwargs: Any) -> AsyncA2E:
+        kwargs.setdefault("api_key", env.token)
+        kwargs.setdefault("base_url", env.sim.base_url)
+        kwargs.setdefault("retry_policy", FAST_RETRY)
+        client: A2E | AsyncA2E = A2E(**kwargs) if kind == "sync" else AsyncA2E(**kwargs)
+        made.append(client)
+        return as_async(client)
+
+    yield make
+    for client in made:
+        if isinstance(client, AsyncA2E):
+            await client.close()
+        else:
+            client.close()
+
+
+@pytest.fixture
+def api(make_api: MakeApi) -> AsyncA2E:
+    return make_api()

@@ -1,0 +1,87 @@
+"""Helpers of the facade tests: the sync client behind the async client's surface.
+
+Every scenario is written once, with ``await`` (and ``async for``), against ``AsyncA2E``'s names. For
+the sync client, ``as_async`` wraps ``A2E`` so that each method call runs the sync method right away
+and hands back an awaitable of its result (or an async iterator over the iterator it returned). Both
+clients therefore run the very same scenario code, over real HTTP against the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import Any, cast
+
+from a2e_faceswap import A2E, AsyncA2E
+from a2e_faceswap._faces import Faces
+from a2e_faceswap._previews import Previews
+from a2e_faceswap._tasks import Tasks
+from a2e_faceswap._uploads import Uploads
+
+FACE = "https://example.com/faces/face.jpg"
+VIDEO = "https://example.com/videos/clip.mp4"
+
+_WRAPPED = (A2E, Faces, Previews, Tasks, Uploads)
+
+
+class _Done:
+    """An awaitable that is already resolved."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._value
+        yield  # pragma: no cover - makes this a generator
+
+
+async def _aiter(items: Iterator[Any]) -> AsyncIterator[Any]:
+    for item in items:
+        yield item
+
+
+class _AsAsync:
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if isinstance(value, _WRAPPED):
+            return _AsAsync(value)
+        if callable(value):
+            return self._method(value)
+        return value
+
+    @staticmethod
+    def _method(method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            if isinstance(result, _WRAPPED):
+                return _AsAsync(result)
+            if isinstance(result, Iterator):
+                return _aiter(result)
+            return _Done(result)
+
+        return call
+
+    async def __aenter__(self) -> Any:
+        self._target.__enter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._target.__exit__(*exc)
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+    def __str__(self) -> str:
+        return str(self._target)
+
+
+def as_async(client: A2E | AsyncA2E) -> AsyncA2E:
+    """``client`` with the async surface (the async client itself, or the wrapped sync one)."""
+    return client if isinstance(client, AsyncA2E) else cast(AsyncA2E, _AsAsync(client))
+
+
+def unwrap(client: AsyncA2E) -> A2E | AsyncA2E:
+    """The real client behind ``as_async``."""
+    return cast(A2E, client._target) if isinstance(client, _AsAsync) else client
