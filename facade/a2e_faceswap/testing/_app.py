@@ -49,6 +49,7 @@ API_ROUTES: tuple[tuple[str, str, str], ...] = (
 )
 
 PREVIEW_RESULT_SIZE = 16 * 1024
+_EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 _HTML = {
     502: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
     "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
@@ -218,9 +219,14 @@ class SimApp:
             "delete_task": self._delete_task,
             "create_upload_url": self._create_upload_url,
         }
+        by_path: dict[str, dict[str, str]] = {}
+        for operation, method, path in API_ROUTES:
+            by_path.setdefault(path, {})[method] = operation
+        # One route per path, all methods: a method the contract does not list gets a 405 whose Allow
+        # header names exactly the documented methods.
         routes = [
-            Route(path, self._api_endpoint(operation, path), methods=[method], name=operation)
-            for operation, method, path in API_ROUTES
+            Route(path, self._api_endpoint(path, methods), methods=_EVERY_METHOD)
+            for path, methods in by_path.items()
         ]
         routes += [
             Route("/r2/put/{key:path}", self._upload_put, methods=["PUT"], name="upload_put"),
@@ -329,9 +335,21 @@ class SimApp:
         return response
 
     # ------------------------------------------------------------------ API operations
-    def _api_endpoint(self, operation: str, path: str) -> Callable[[Request], Any]:
+    def _api_endpoint(self, path: str, methods: Mapping[str, str]) -> Callable[[Request], Any]:
+        allow = ", ".join(methods)
+
         async def endpoint(request: Request) -> Response:
-            return self._count(operation, await self._api(operation, path, request))
+            operation = methods.get(request.method)
+            if operation is None:
+                message = f"method {request.method} is not allowed on {path}"
+                return self._count("unknown", self._error(405, message, headers={"Allow": allow}))
+            try:
+                response = await self._api(operation, path, request)
+            except Exception as exc:  # a simulator bug: answer it, and make it fail strict tests
+                message = f"{operation}: simulator error {type(exc).__name__}: {exc}"
+                self.stats.record_violations([message])
+                response = self._error(500, message)
+            return self._count(operation, response)
 
         return endpoint
 
@@ -360,10 +378,6 @@ class SimApp:
             response = self._ok(self._handlers[operation](call))
         except ApiError as exc:
             response = self._error(exc.status, exc.message, exc.code)
-        except Exception as exc:  # a simulator bug: make it loud
-            message = f"{operation}: simulator error {type(exc).__name__}: {exc}"
-            self.stats.record_violations([message])
-            response = self._error(500, message)
         if fault is not None and fault.kind is FaultKind.APPLIED_THEN_RESET:
             return _Dropped(self.connections)
         response = self._checked(operation, checked, response)
@@ -459,17 +473,11 @@ class SimApp:
         _string(body, "key")
         for name in ("bucket", "urlPrefix", "cdnDomain", "contentType"):
             _string(body, name, required=False)
-        expires = body.get("expiresIn")
-        if expires is not None and (
-            isinstance(expires, bool) or not isinstance(expires, int) or expires < 60
-        ):
+        expires = _number(body, "expiresIn", 60)
+        if expires is not None and not expires.is_integer():  # JSON Schema counts 60.0 as an integer
             raise ApiError(400, "'expiresIn' must be an integer >= 60")
         for name in ("fileSize", "contentLength"):
-            size = _number(body, name, 0)
-            if size is not None and size > self.settings.upload_limit:
-                raise ApiError(
-                    400, f"'{name}' exceeds the upload limit of {self.settings.upload_limit} bytes"
-                )
+            _number(body, name, 0)  # the PUT enforces the upload limit
         return self.state.create_upload(call.account, body)
 
     # ------------------------------------------------------------------ file routes

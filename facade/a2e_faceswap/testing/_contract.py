@@ -83,11 +83,18 @@ def _short(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # some openapi-core errors cannot describe a body that is not UTF-8
+        return type(exc).__name__
+
+
 def _describe(where: str, exc: BaseException) -> list[str]:
     cause = exc.__cause__
     schema_errors = getattr(cause, "schema_errors", None)
     if not schema_errors:
-        return [_short(f"{where}: {cause or exc}")]
+        return [_short(f"{where}: {_text(cause or exc)}")]
     messages = []
     for error in schema_errors:
         path = ".".join(str(part) for part in error.absolute_path)

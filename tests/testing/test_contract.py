@@ -1,0 +1,132 @@
+"""Contract checking both ways: strict mode fails the test that sent a wrong request, naming the
+operation and the field; lenient mode collects; answers are checked too."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from a2e_faceswap.testing import ContractViolationError, Simulator
+from a2e_faceswap.testing._contract import ContractChecker
+from starlette.requests import Request
+
+from tests.conftest import MakeSim
+from tests.testing.helpers import FACE, TASKS, VIDEO, client_for, error_of
+
+
+def test_strict_mode_answers_a_wrong_request_at_once_and_check_raises(make_sim: MakeSim) -> None:
+    sim = make_sim()
+    with client_for(sim) as client:
+        response = client.post(f"{TASKS}/add", json={"face_url": FACE, "video_url": VIDEO})
+        assert response.status_code == 400
+        message = error_of(response)["msg"]
+        assert "contract violation" in message
+        assert "create_task" in message
+        assert "'name'" in message
+    assert sim.tasks() == []  # refused, not applied
+    with pytest.raises(ContractViolationError) as caught:
+        sim.check()
+    assert caught.value.violations == ["create_task request body: 'name' is a required property"]
+    assert "create_task" in str(caught.value)
+    sim.check()  # each violation is reported once
+
+
+def test_strict_mode_names_a_query_parameter(make_sim: MakeSim) -> None:
+    sim = make_sim()
+    with client_for(sim) as client:
+        response = client.get(f"{TASKS}/records", params={"pageNum": 1, "pageSize": 500})
+        assert response.status_code == 400
+        assert "pageSize" in error_of(response)["msg"]
+    with pytest.raises(
+        ContractViolationError, match=r"list_task_records query parameter 'pageSize'.*maximum of 100"
+    ):
+        sim.check()
+
+
+def _send_empty_batch(sim: Simulator, then_fail: bool) -> None:
+    with sim, client_for(sim) as client:
+        client.post(f"{TASKS}/batchDetail", json={"ids": []})
+        if then_fail:
+            raise KeyError("the test's own failure")
+
+
+def test_leaving_the_with_block_raises_for_violations() -> None:
+    sim = Simulator()
+    with pytest.raises(ContractViolationError, match="batch_task_detail request body field ids"):
+        _send_empty_batch(sim, then_fail=False)
+    assert not sim.running
+
+
+def test_an_exception_in_the_block_is_not_masked_by_violations() -> None:
+    sim = Simulator()
+    with pytest.raises(KeyError):
+        _send_empty_batch(sim, then_fail=True)
+    assert not sim.running
+
+
+def test_lenient_mode_collects_and_lets_the_simulator_answer(make_sim: MakeSim) -> None:
+    sim = make_sim(strict=False)
+    with client_for(sim) as client:
+        response = client.post(f"{TASKS}/add", json={"face_url": FACE, "video_url": VIDEO})
+        assert response.status_code == 400
+        assert "contract violation" not in error_of(response)["msg"]  # the handler's own answer
+        sent_as_text = client.post(f"{TASKS}/add", content=b"name=x", headers={"Content-Type": "text/plain"})
+        assert sent_as_text.status_code == 400
+    assert sim.stats.contract_violations[0] == "create_task request body: 'name' is a required property"
+    assert "text/plain" in sim.stats.contract_violations[1]
+    sim.check()  # lenient: no exception
+
+
+def test_missing_token_is_an_answer_not_a_violation(sim: Simulator) -> None:
+    with httpx.Client(base_url=sim.base_url) as anonymous:
+        assert anonymous.get(f"{TASKS}/status").status_code == 401
+    assert sim.stats.contract_violations == []
+
+
+def test_without_contract_checking_nothing_is_checked(make_sim: MakeSim) -> None:
+    sim = make_sim(check_contract=False)
+    with client_for(sim) as client:
+        response = client.get(f"{TASKS}/records", params={"pageNum": 1, "pageSize": 500})
+        assert response.status_code == 400  # the simulator's own validation still answers
+    assert sim.stats.contract_violations == []
+
+
+def _starlette_request(path: str, path_params: dict[str, str] | None = None) -> Request:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"authorization", b"Bearer sk_sim_x")],
+        "path_params": path_params or {},
+    }
+    return Request(scope)
+
+
+def test_answers_are_checked_too_naming_operation_and_field() -> None:
+    checker = ContractChecker()
+    request = checker.prepare(
+        _starlette_request(
+            "/api/v1/userFaceSwapTask/6674f1765699df7e9d25311a", {"_id": "6674f1765699df7e9d25311a"}
+        ),
+        b"",
+        "/api/v1/userFaceSwapTask/{_id}",
+    )
+    assert checker.request_violations("get_task", request) == []
+    good = {
+        "code": 0,
+        "data": {"_id": "6674f1765699df7e9d25311a", "current_status": "sent", "error_code": "0"},
+    }
+    headers = {"content-type": "application/json"}
+    assert checker.response_violations("get_task", request, 200, headers, json.dumps(good).encode()) == []
+    bad = {"code": 0, "data": {"_id": "6674f1765699df7e9d25311a", "current_status": 3, "error_code": 1.5}}
+    found = checker.response_violations("get_task", request, 200, headers, json.dumps(bad).encode())
+    assert any(v.startswith("get_task response 200 body field data.current_status") for v in found), found
+    assert any("data.error_code" in v for v in found), found
+    undocumented = checker.response_violations("get_task", request, 418, headers, b'{"code": 418}')
+    assert len(undocumented) == 1
+    assert undocumented[0].startswith("get_task response 418")

@@ -1,0 +1,71 @@
+"""schemathesis against the simulator: generated requests (valid and invalid) for every operation of
+openapi/a2e.yaml, every answer checked by schemathesis' own checks.
+
+Bounded to keep ``make test`` fast: 20 examples per operation and phase, derandomized (the same cases on
+every run, so a failure here is never a fluke), no example database.
+
+How the checks are configured, and why:
+
+- The simulator runs strict, so a request that breaks the contract (schemathesis' negative cases) is
+  answered 400 with the violation in ``msg``; that is what ``negative_data_rejection`` wants. Such request
+  violations are expected here and not counted; any *response* violation or simulator error is (see the
+  fixture's teardown), and would also show up as a 500 to schemathesis.
+- ``positive_data_acceptance`` is switched off for the operations that take an id. The contract lets an id
+  be any non-empty string, while A2E (and so the simulator) answers 400 for an id that is not 24 hex
+  digits and 404 for an unknown one; a schema-valid but malformed id is therefore rightly refused. Every
+  other operation keeps the check.
+- The account has credits enough that no 402 ends a run early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from a2e_faceswap.testing import Simulator
+from a2e_faceswap.testing._contract import load_spec
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+pytestmark = pytest.mark.slow
+
+#: Operations whose input is an id: ``positive_data_acceptance`` does not apply (see the module docstring).
+ID_OPERATIONS = frozenset(
+    {"delete_face_image", "get_preview_status", "batch_task_detail", "get_task", "delete_task"}
+)
+
+schema = schemathesis.openapi.from_dict(load_spec())
+
+
+@pytest.fixture(scope="module")
+def conformance_sim() -> Iterator[Simulator]:
+    sim = Simulator(seed=11, speed=600, credits=10**9, result_size=1024)
+    sim.start()
+    yield sim
+    sim.stop()
+    # Requests schemathesis broke on purpose are expected; answers the simulator got wrong are not.
+    own = [v for v in sim.stats.contract_violations if " response " in v or "simulator error" in v]
+    assert own == []
+    assert sum(sim.stats.requests.values()) > 500  # the run really exercised the simulator
+
+
+@schema.parametrize()
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_simulator_conforms_to_the_contract(case: schemathesis.Case[Any], conformance_sim: Simulator) -> None:
+    excluded = (
+        [positive_data_acceptance] if case.operation.definition.raw["operationId"] in ID_OPERATIONS else []
+    )
+    case.call_and_validate(
+        base_url=conformance_sim.base_url,
+        headers={"Authorization": f"Bearer {conformance_sim.token}"},
+        excluded_checks=excluded,
+        timeout=10,
+    )
