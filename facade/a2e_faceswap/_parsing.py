@@ -113,11 +113,16 @@ def timestamp(value: object) -> datetime | None:
             return None
         stripped = value.strip()
         try:
-            parsed = _dateutil.isoparse(stripped)
-        except (ValueError, OverflowError):
-            if not any(ch.isdigit() for ch in stripped):
-                return None
-            parsed = _dateutil.parse(stripped)
+            # The standard library reads the ISO 8601 text A2E sends ~50x faster than dateutil (a task
+            # record has four timestamps: it showed in the per-call benchmark); dateutil for the rest.
+            parsed = datetime.fromisoformat(stripped)
+        except ValueError:
+            try:
+                parsed = _dateutil.isoparse(stripped)
+            except (ValueError, OverflowError):
+                if not any(ch.isdigit() for ch in stripped):
+                    return None
+                parsed = _dateutil.parse(stripped)
     except (ValueError, OverflowError, TypeError, OSError, ArithmeticError):
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
