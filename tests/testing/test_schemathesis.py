@@ -60,7 +60,7 @@ def conformance_sim() -> Iterator[Simulator]:
     suppress_health_check=list(HealthCheck),
 )
 def test_simulator_conforms_to_the_contract(case: schemathesis.Case[Any], conformance_sim: Simulator) -> None:
-    excluded = (
+    excluded: list[Any] = (
         [positive_data_acceptance] if case.operation.definition.raw["operationId"] in ID_OPERATIONS else []
     )
     case.call_and_validate(
