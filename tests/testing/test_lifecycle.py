@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from a2e_faceswap.testing import FaultKind, Simulator
 
@@ -137,3 +139,24 @@ def test_clock_refuses_to_go_backwards(sim: Simulator) -> None:
     with pytest.raises(ValueError, match="backwards"):
         sim.clock.advance(-1)
     assert sim.clock.now() >= before
+
+
+def test_same_seed_start_time_and_frozen_clock_give_identical_answers() -> None:
+    start = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def session() -> list[str]:
+        with Simulator(seed=42, speed=0, start_time=start) as sim, client_for(sim) as client:
+            texts = [
+                client.post(
+                    f"{TASKS}/add",
+                    json={"name": f"n{n}", "face_url": "https://x/f.jpg", "video_url": "https://x/v.mp4"},
+                ).text
+                for n in range(3)
+            ]
+            sim.clock.advance(40)
+            texts.append(client.get(f"{TASKS}/records", params={"pageNum": 1, "pageSize": 10}).text)
+            return [text.replace(sim.base_url, "BASE") for text in texts]  # the port differs
+
+    first = session()
+    assert first == session()
+    assert '"createdAt":"2026-01-02T03:04:05.000Z"' in first[0]

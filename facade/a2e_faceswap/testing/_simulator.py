@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +35,22 @@ class Simulator:
     500 (both naming the operation and the field), and ``check()`` / leaving the ``with`` block raises
     ``ContractViolationError`` listing them. With ``strict=False`` they are only collected in
     ``stats.contract_violations``; with ``check_contract=False`` nothing is checked (for benchmarks).
+
+    Parameters (all keyword-only):
+
+    - ``seed``: every random choice (ids, tokens, trace ids, fault draws) derives from it.
+    - ``speed``: simulated seconds per real second (0: time moves only with ``clock.advance``).
+    - ``strict`` / ``check_contract``: see above.
+    - ``task_seconds`` / ``preview_seconds``: simulated time from creation to completed or failed.
+    - ``result_size``: bytes of every task's result file (``sim.result_size`` can change it later).
+    - ``credits``: balance of the default account; ``costs`` maps operationIds to the credits they spend
+      (default ``DEFAULT_COSTS``: 1 per task, preview and upload URL).
+    - ``upload_limit``: largest PUT upload accepted (413 above).
+    - ``faults``: a fault spec string applied at once (see ``parse_fault_spec``); ``slow_seconds`` is the
+      delay of a SLOW fault.
+    - ``host`` / ``port``: where to listen (port 0: a free port, read back after start).
+    - ``start_time``: the wall-clock instant simulated second 0 stands for in timestamps (default: now);
+      with it, ``speed=0`` and a seed, every answer is the same from run to run.
     """
 
     def __init__(
@@ -53,13 +70,14 @@ class Simulator:
         costs: dict[str, int] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        start_time: datetime | None = None,
     ) -> None:
         if task_seconds <= 0 or preview_seconds <= 0:
             raise ValueError("task_seconds and preview_seconds must be > 0")
         if result_size < 0 or upload_limit < 0:
             raise ValueError("result_size and upload_limit must be >= 0")
         self.seed = seed
-        self.clock = SimClock(speed)
+        self.clock = SimClock(speed, epoch=start_time)
         self.faults = FaultPlan(seed, slow_seconds=slow_seconds)
         if faults:
             self.faults.add_spec(faults)
