@@ -1,0 +1,153 @@
+"""``a2e-faceswap demo``: the whole workflow against an in-process simulator, with sample media.
+
+The sample face is a real (tiny) PNG drawn here with zlib and struct. The sample "video" is NOT a
+playable video: an MP4 ``ftyp`` header followed by filler bytes, named ``.mp4``. The simulator, like
+any storage, does not look inside the files; it only checks their size and content type.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from .._client import A2E
+from ._output import Stopwatch
+from ._problems import UsageProblem
+from ._render import human_duration, human_size, jsonable
+from ._session import session_of
+from ._workflow import Workflow
+
+__all__ = ["demo", "sample_face_png", "sample_video_bytes"]
+
+#: simulated seconds per real second: the 30 s task takes 1.5 s, the 5 s preview a quarter second
+DEMO_SPEED = 20.0
+DEMO_RESULT_SIZE = 3_000_000
+DEMO_POLL = 0.2
+_VIDEO_FILLER = 256 * 1024
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def sample_face_png(size: int = 96) -> bytes:
+    """A small smiling face as an 8-bit RGB PNG."""
+    centre = (size - 1) / 2
+    radius = size * 0.42
+
+    def pixel(x: int, y: int) -> tuple[int, int, int]:
+        dx, dy = x - centre, y - centre
+        if dx * dx + dy * dy > radius * radius:
+            return (198, 226, 255)  # background
+        for eye_x in (centre - radius * 0.35, centre + radius * 0.35):
+            if (x - eye_x) ** 2 + (y - (centre - radius * 0.25)) ** 2 <= (radius * 0.12) ** 2:
+                return (40, 40, 60)
+        mouth = (dx * dx + (y - centre + radius * 0.05) ** 2) ** 0.5
+        if radius * 0.5 <= mouth <= radius * 0.62 and y > centre + radius * 0.15:
+            return (150, 40, 40)
+        return (255, 214, 80)  # skin
+
+    rows = b"".join(
+        b"\x00" + bytes(channel for x in range(size) for channel in pixel(x, y)) for y in range(size)
+    )
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows, 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def sample_video_bytes() -> bytes:
+    """An MP4 ``ftyp`` box and a ``free`` box of filler: the right type and a plausible size, no frames."""
+    ftyp = struct.pack(">I", 24) + b"ftyp" + b"isom" + struct.pack(">I", 0x200) + b"isomiso2"
+    filler = bytes(i * 7 % 251 for i in range(_VIDEO_FILLER))
+    return ftyp + struct.pack(">I", 8 + len(filler)) + b"free" + filler
+
+
+def demo(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Directory for the sample media and the result (default: a new temporary directory, kept).",
+            show_default=False,
+        ),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.1, help="Simulated seconds per real second.")
+    ] = DEMO_SPEED,
+) -> None:
+    """Run upload → preview → task → wait → download against a local simulator (no account needed)."""
+    session = session_of(ctx)
+    session.resumable = False
+    with session.guard("demo"):
+        try:
+            from a2e_faceswap.testing import Simulator
+        except ImportError as error:
+            raise UsageProblem(
+                f"the demo needs the simulator, which is not installed ({error.name} is missing)",
+                "pip install 'a2e-faceswap[testing]'",
+            ) from error
+        folder = output or Path(tempfile.mkdtemp(prefix="a2e-faceswap-demo-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        face_file, video_file = folder / "sample-face.png", folder / "sample-video.mp4"
+        face_file.write_bytes(sample_face_png())
+        video_file.write_bytes(sample_video_bytes())
+        out = session.out
+        out.note("sample media in ", (str(folder), "bold"), " (the .mp4 is a stand-in, not a playable video)")
+        clock = Stopwatch()
+        with Simulator(seed=7, speed=speed, result_size=DEMO_RESULT_SIZE) as sim:
+            out.note(
+                "A2E simulator started at ", (sim.base_url, "bold"), " (in-process; no A2E account used)"
+            )
+            with A2E(api_key=sim.token, base_url=sim.base_url) as client:
+                flow = Workflow(session, client)
+                face_url = flow.upload(face_file, "face")
+                video_url = flow.upload(video_file, "video")
+                preview = flow.preview(face_url, video_url, poll=DEMO_POLL)
+                task = flow.start(face_url, video_url, "a2e-faceswap demo")
+                task = flow.wait(task, poll=DEMO_POLL)
+                path = flow.download(task, folder)
+        total = clock()
+
+        def human() -> None:
+            out.show("")
+            out.show(flow.summary(f"a2e-faceswap demo: done in {human_duration(total)}"))
+            out.show(
+                Text.assemble(
+                    "result file: ", (str(path), "bold green"), f" ({human_size(path.stat().st_size)})"
+                )
+            )
+            out.show(
+                Text.assemble(
+                    "next: set ",
+                    ("A2E_API_KEY", "bold"),
+                    " and run ",
+                    ("a2e-faceswap swap --face FACE --video VIDEO", "bold"),
+                    " against A2E, or ",
+                    ("a2e-faceswap sim", "bold"),
+                    " for a simulator of your own",
+                )
+            )
+
+        out.emit(
+            {
+                "simulator": sim.base_url,
+                "preview": jsonable(preview),
+                "task": jsonable(task),
+                "output": str(path),
+                "seconds": round(total, 3),
+                "steps": flow.documents(),
+            },
+            human,
+        )

@@ -1,0 +1,167 @@
+"""Where everything the command writes goes.
+
+* Results: human text and tables on stdout; with ``--json`` exactly one JSON document on stdout
+  and nothing else there.
+* Progress and notes: stdout for humans; stderr under ``--json``. Live status lines and progress
+  bars only when stdout (and the progress stream) is a terminal; plain lines otherwise.
+* Errors: one plain line on stderr (never wrapped, never styled), every secret masked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.text import Text
+
+from ..models import Preview, Task
+from ._problems import Problem, scrub
+from ._render import human_size
+
+__all__ = ["Output", "Stopwatch"]
+
+#: Width of rich output when it is not a terminal (rich's default of 80 folds ids and URLs).
+_PIPE_WIDTH = 132
+_QUARTERS = (25, 50, 75)
+
+
+def _console(stderr: bool) -> Console:
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = _PIPE_WIDTH
+    return console
+
+
+class Output:
+    def __init__(self, *, json_mode: bool, secret: Callable[[], str | None]) -> None:
+        self.json_mode = json_mode
+        self._secret = secret
+        self.stdout = _console(stderr=False)
+        self.stderr = _console(stderr=True)
+        #: where progress and notes go
+        self.notes = self.stderr if json_mode else self.stdout
+        self.animate = self.stdout.is_terminal and self.notes.is_terminal
+        self._emitted = False
+
+    # ------------------------------------------------------------------ results
+    def emit(self, document: Any, human: Callable[[], None] | None = None) -> None:
+        """The command's result: ``document`` under --json, else ``human()`` (if given)."""
+        if self.json_mode:
+            if self._emitted:
+                raise RuntimeError("a command emitted two JSON documents")
+            self._emitted = True
+            text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+            sys.stdout.write(scrub(text, self._secret()) + "\n")
+            sys.stdout.flush()
+        elif human is not None:
+            human()
+
+    def show(self, renderable: RenderableType) -> None:
+        """Human output on stdout (tables, summaries)."""
+        self.stdout.print(renderable)
+
+    def note(self, *parts: str | tuple[str, str] | Text) -> None:
+        """A progress or information line (``(text, style)`` tuples are styled)."""
+        self.notes.print(Text.assemble(*parts))
+
+    # ------------------------------------------------------------------ errors
+    def problem(self, problem: Problem, error: BaseException | None, debug: bool) -> None:
+        secret = self._secret()
+        if debug and error is not None:
+            trace = "".join(traceback.format_exception(error))
+            sys.stderr.write(scrub(trace, secret))
+        sys.stderr.write(scrub(problem.line(), secret) + "\n")
+        sys.stderr.flush()
+        if self.json_mode and not self._emitted:
+            self.emit(problem.document())
+
+    # ------------------------------------------------------------------ progress
+    @contextmanager
+    def waiting(self, kind: str, subject_id: str) -> Iterator[Callable[[Task | Preview], None]]:
+        """A live status line while ``kind`` ``subject_id`` runs (plain lines when not animated);
+        yields the ``on_update`` callback."""
+        label = f"{kind} {subject_id}"
+        if not self.animate:
+            self.note(f"waiting for {label}")
+
+            def plain(record: Task | Preview) -> None:
+                self.note(f"  {label}: ", (record.raw_status or "?", "bold"))
+
+            yield plain
+            return
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.notes,
+            transient=True,
+        )
+        with progress:
+            row = progress.add_task(f"{escape(label)}: waiting for the first status", total=None)
+
+            def live(record: Task | Preview) -> None:
+                progress.update(
+                    row, description=f"{escape(label)}: [bold]{escape(record.raw_status or '?')}[/]"
+                )
+
+            yield live
+
+    @contextmanager
+    def downloading(self, what: str) -> Iterator[Callable[[int, int | None], None]]:
+        """A progress bar while downloading (quarter lines when not animated); yields ``on_progress``."""
+        if not self.animate:
+            self.note(f"downloading {what}")
+            printed: set[int] = set()
+
+            def plain(done: int, total: int | None) -> None:
+                if not total:
+                    return
+                for quarter in _QUARTERS:
+                    if done * 100 >= quarter * total and quarter not in printed:
+                        printed.add(quarter)
+                        self.note(f"  {quarter}% ({human_size(done)} of {human_size(total)})")
+
+            yield plain
+            return
+        progress = Progress(
+            TextColumn("downloading"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self.notes,
+        )
+        with progress:
+            row = progress.add_task("download", total=None)
+
+            def live(done: int, total: int | None) -> None:
+                progress.update(row, completed=done, total=total)
+
+            yield live
+
+
+class Stopwatch:
+    """Seconds since it was made."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+
+    def __call__(self) -> float:
+        return time.monotonic() - self._start

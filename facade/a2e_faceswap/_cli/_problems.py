@@ -1,0 +1,203 @@
+"""Exit codes, and what the command says when something goes wrong.
+
+Every failure becomes one ``Problem``: an exit code, one line for stderr (what failed, A2E's
+code / message / trace id, what to do next) and a JSON form for ``--json``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from attrs import field, frozen
+
+from ..errors import (
+    A2EError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    InvalidInputError,
+    ModerationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TaskFailedError,
+    UnreadableResponseError,
+    WaitTimeoutError,
+)
+
+__all__ = ["ExitCode", "Problem", "UsageProblem", "describe", "interrupted", "scrub"]
+
+PROG = "a2e-faceswap"
+#: Secrets shorter than this are not masked in output (masking "ab" would garble every line).
+_MIN_SECRET = 8
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    #: the task or preview failed, or did not finish within --timeout
+    TASK_FAILED = 1
+    #: bad command line, bad input (missing file, malformed URL, no API key): nothing was sent
+    USAGE = 2
+    #: A2E (or the network) answered with an error, or did not answer
+    API = 3
+    #: a bug in a2e-faceswap (should never happen)
+    INTERNAL = 70
+    #: interrupted with Ctrl-C
+    INTERRUPTED = 130
+
+
+class UsageProblem(Exception):
+    """A problem with what the user gave, found before anything was sent (exit 2)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@frozen
+class Problem:
+    code: ExitCode
+    kind: str
+    what: str
+    detail: str
+    hint: str | None = None
+    extra: dict[str, Any] = field(factory=dict)
+
+    def line(self) -> str:
+        text = f"error: {self.what}: {self.detail}" if self.what else f"error: {self.detail}"
+        return f"{text} -- {self.hint}" if self.hint else text
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "type": self.kind,
+                "exit_code": int(self.code),
+                "what": self.what,
+                "message": self.detail,
+                "hint": self.hint,
+                **self.extra,
+            }
+        }
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` masked."""
+    if secret and len(secret) >= _MIN_SECRET:
+        return text.replace(secret, "[redacted]")
+    return text
+
+
+def _api_hint(error: APIError) -> str:
+    if isinstance(error, AuthenticationError):
+        if error.status is None:
+            return _KEY_HINT
+        return "check the API key (A2E_API_KEY or --api-key) and that it belongs to this server"
+    if isinstance(error, InsufficientCreditsError):
+        return "add credits to the A2E account, then try again"
+    if isinstance(error, ModerationError):
+        return "A2E's moderation refused the media; use another face image or video"
+    if isinstance(error, PermissionDeniedError):
+        return "the account may not use this operation"
+    if isinstance(error, NotFoundError):
+        return f"check the id (`{PROG} tasks list`, `{PROG} faces list`)"
+    if isinstance(error, RateLimitError):
+        return "A2E is busy; try again in a minute"
+    if isinstance(error, ServerError):
+        return "A2E had a problem; try again later and quote the trace_id if it persists"
+    if isinstance(error, UnreadableResponseError):
+        return "the server did not answer like A2E; check --base-url / --region / A2E_BASE_URL"
+    if isinstance(error, BadRequestError):
+        return "A2E refused the input; check the files, URLs and ids given"
+    return "see A2E's message above; quote the trace_id when asking A2E for help"
+
+
+_KEY_HINT = (
+    "set the A2E_API_KEY environment variable or pass --api-key (create a key in A2E's web UI: "
+    f"Account > API Token); to try things locally, run `{PROG} sim` or `{PROG} demo`"
+)
+
+
+def _api_extra(error: APIError) -> dict[str, Any]:
+    return {
+        "status": error.status,
+        "code": error.code,
+        "trace_id": error.trace_id,
+        "operation": error.operation,
+    }
+
+
+def describe(error: BaseException, what: str) -> Problem:
+    """The ``Problem`` for an exception raised while doing ``what`` (e.g. ``"get task 65ab..."``)."""
+    kind = type(error).__name__
+    if isinstance(error, UsageProblem):
+        return Problem(ExitCode.USAGE, kind, what, error.message, error.hint)
+    if isinstance(error, TaskFailedError):
+        subject = type(error.task).__name__.lower()
+        hint = (
+            f"see `{PROG} tasks get {error.task.id}`"
+            if subject == "task"
+            else "try another face image or video"
+        )
+        extra: dict[str, Any] = {
+            "id": error.task.id,
+            "error_code": error.error_code,
+            "failure": error.failure_message,
+        }
+        return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, extra)
+    if isinstance(error, WaitTimeoutError):
+        return Problem(
+            ExitCode.TASK_FAILED,
+            kind,
+            what,
+            str(error),
+            "nothing was cancelled and it may still finish; "
+            f"resume with `{PROG} tasks wait {error.subject_id}`",
+            {"id": error.subject_id},
+        )
+    if isinstance(error, InvalidInputError):
+        return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help")
+    if isinstance(error, AuthenticationError) and error.status is None:
+        return Problem(ExitCode.USAGE, kind, what, "no API key", _KEY_HINT)
+    if isinstance(error, APIError):
+        return Problem(ExitCode.API, kind, what, str(error), _api_hint(error), _api_extra(error))
+    if isinstance(error, APIConnectionError):
+        if isinstance(error, APITimeoutError):
+            hint = "the server did not answer in time; check the network, then try again"
+        else:
+            hint = "check the network and the server address (--base-url / --region / A2E_BASE_URL)"
+        if error.outcome_unknown:
+            hint += f"; the request may have been applied (check `{PROG} tasks list` before repeating it)"
+        where = {"operation": error.operation, "outcome_unknown": error.outcome_unknown}
+        return Problem(ExitCode.API, kind, what, str(error), hint, where)
+    if isinstance(error, A2EError):
+        return Problem(ExitCode.API, kind, what, str(error))
+    if isinstance(error, OSError):
+        detail = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+        return Problem(ExitCode.USAGE, kind, what, detail, "check the path, its permissions and free space")
+    return Problem(
+        ExitCode.INTERNAL,
+        kind,
+        what,
+        f"unexpected {kind}: {error}",
+        "this is a bug in a2e-faceswap; rerun with --debug and report the traceback",
+    )
+
+
+def interrupted(what: str, started: str | None, creating: bool) -> Problem:
+    """Ctrl-C: nothing is deleted; say how to pick up a task that was started."""
+    if started:
+        detail = f"interrupted; task {started} was started and keeps running (it was not deleted)"
+        hint = f"resume with `{PROG} tasks wait {started}`"
+    elif creating:
+        detail = "interrupted while the task was being created; it may exist"
+        hint = f"check `{PROG} tasks list` before starting it again"
+    else:
+        detail = "interrupted"
+        hint = None
+    return Problem(ExitCode.INTERRUPTED, "KeyboardInterrupt", what, detail, hint, {"id": started})

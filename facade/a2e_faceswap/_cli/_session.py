@@ -1,0 +1,135 @@
+"""One run of the command: the global options, the client, the output, and the error guard."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from attrs import define, field
+
+from .._client import A2E
+from .._logging import RedactingFilter, logger
+from ._output import Output
+from ._problems import ExitCode, UsageProblem, describe, interrupted, scrub
+
+__all__ = ["Session", "Settings", "session_of"]
+
+
+@define(kw_only=True)
+class Settings:
+    """The global options (``api_key`` is kept out of ``repr``)."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    region: str | None = None
+    json: bool = False
+    debug: bool = False
+
+
+class _SecretFilter(logging.Filter):
+    """Masks the API key itself in log records (on top of the facade's header redaction)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message, self._session.secret())
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to the current ``sys.stderr`` (which tests may swap)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+class Session:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.out = Output(json_mode=settings.json, secret=self.secret)
+        #: id of a task this run started or waits for (reported on Ctrl-C; never deleted)
+        self.started: str | None = None
+        #: a create_task request is in flight (Ctrl-C now may leave a task behind)
+        self.creating = False
+        #: False when the server goes away with this run (the demo's simulator): nothing to resume
+        self.resumable = True
+        self._client: A2E | None = None
+        self._handler: logging.Handler | None = None
+        self._level = logger.level
+        if settings.debug:
+            self._log_to_stderr()
+
+    def secret(self) -> str | None:
+        key = self.settings.api_key or os.environ.get("A2E_API_KEY")
+        return key.strip() if key and key.strip() else None
+
+    def client(self) -> A2E:
+        """The client for the configured account and server (made once)."""
+        if self._client is None:
+            key = self.secret()
+            if not key:
+                raise UsageProblem(
+                    "no API key",
+                    "set the A2E_API_KEY environment variable or pass --api-key (create a key in "
+                    "A2E's web UI: Account > API Token); to try things locally, run "
+                    "`a2e-faceswap sim` or `a2e-faceswap demo`",
+                )
+            self._client = A2E(api_key=key, base_url=self.settings.base_url, region=self.settings.region)
+        return self._client
+
+    def _log_to_stderr(self) -> None:
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactingFilter())
+        handler.addFilter(_SecretFilter(self))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        self._handler = handler
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._handler is not None:
+            logger.removeHandler(self._handler)
+            logger.setLevel(self._level)
+            self._handler = None
+
+    @contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        """Turn any failure inside into its one-line message and exit code (``typer.Exit``)."""
+        try:
+            yield
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt as error:
+            if self.resumable:
+                problem = interrupted(what, self.started, self.creating)
+            else:
+                problem = interrupted(what, None, False)
+            self.out.problem(problem, error, self.settings.debug)
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as error:
+            problem = describe(error, what)
+            self.out.problem(problem, error, self.settings.debug)
+            raise typer.Exit(problem.code) from None
+
+
+def session_of(ctx: typer.Context) -> Session:
+    """The run's ``Session`` (set by the root callback)."""
+    session = ctx.find_object(Session)
+    if session is None:
+        raise RuntimeError("no session: the root callback did not run")
+    return session
