@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping
+from typing import TextIO
 
 import httpx
 
@@ -35,6 +37,21 @@ def redact_text(text: str) -> str:
     return _BEARER.sub(rf"\1 {_REDACTED}", text)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced later)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 class RedactingFilter(logging.Filter):
     """Last line of defence on our handler: masks anything shaped like ``Bearer <token>``."""
 
@@ -53,7 +70,7 @@ def setup_from_env() -> None:
     if level is None:
         return
     if _handler is None:
-        _handler = logging.StreamHandler()
+        _handler = _StderrHandler()
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         _handler.addFilter(RedactingFilter())
         logger.addHandler(_handler)

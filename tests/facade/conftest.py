@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from attrs import define
-
 from a2e_faceswap import A2E, AsyncA2E, RetryPolicy
 from a2e_faceswap.testing import Simulator
+from attrs import define
+
 from tests.facade.support import as_async
 
 #: Retries as the real defaults, but with millisecond delays.

@@ -9,7 +9,8 @@ clients therefore run the very same scenario code, over real HTTP against the si
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, TypedDict, cast
 
 from a2e_faceswap import A2E, AsyncA2E
 from a2e_faceswap._faces import Faces
@@ -19,6 +20,21 @@ from a2e_faceswap._uploads import Uploads
 
 FACE = "https://example.com/faces/face.jpg"
 VIDEO = "https://example.com/videos/clip.mp4"
+
+
+class WaitArgs(TypedDict):
+    poll_interval: float
+    timeout: float
+
+
+#: Waiting in tests: poll every 10 ms (a task takes ~50 ms at the tests' simulator speed).
+FAST: WaitArgs = {"poll_interval": 0.01, "timeout": 20.0}
+
+
+def listing(directory: Path) -> list[str]:
+    """Names of the files under ``directory`` (sorted, recursive)."""
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
+
 
 _WRAPPED = (A2E, Faces, Previews, Tasks, Uploads)
 

@@ -12,16 +12,17 @@ from typing import Any
 import attrs
 import pytest
 import yaml
-from hypothesis import given
-from hypothesis import strategies as st
-
 from a2e_faceswap import ActiveTask, FaceImage, Preview, Task, TaskPage, TaskStatus, UploadTarget
 from a2e_faceswap import _parsing as parsing
+from hypothesis import given
+from hypothesis import strategies as st
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 WIRE_KEYS = [
@@ -72,7 +73,9 @@ OFFSETS = st.just(UTC) | st.builds(lambda m: timezone(timedelta(minutes=m)), st.
 def test_timestamp_reads_back_any_isoformat(moment: datetime) -> None:
     assert parsing.timestamp(moment.isoformat()) == moment
     as_a2e_writes_it = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    assert parsing.timestamp(as_a2e_writes_it) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    assert parsing.timestamp(as_a2e_writes_it) == moment.replace(
+        microsecond=moment.microsecond // 1000 * 1000
+    )
 
 
 @given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1)))
@@ -140,7 +143,13 @@ def test_task_fields_follow_the_normalisation_rules(data: dict[str, Any]) -> Non
         assert task.raw_status == data["current_status"]
     assert task.is_done == (task.status is TaskStatus.COMPLETED)
     assert task.is_failed == (task.status is TaskStatus.FAILED)
-    for moment in (task.created_at, task.updated_at, task.initialized_at, task.processing_at, task.completed_at):
+    for moment in (
+        task.created_at,
+        task.updated_at,
+        task.initialized_at,
+        task.processing_at,
+        task.completed_at,
+    ):
         assert moment is None or moment.tzinfo is not None
     assert task.duration is None or (isinstance(task.duration, int | float) and math.isfinite(task.duration))
 
@@ -151,10 +160,14 @@ def test_task_fields_follow_the_normalisation_rules(data: dict[str, Any]) -> Non
 def test_task_from_the_documented_detail_example() -> None:
     task = Task.from_wire(_spec_examples()["TaskDetailResponseDoc"]["data"])
     assert task.id == "6674f1765699df7e9d25311a"
-    assert task.status is TaskStatus.COMPLETED and task.is_done and task.is_terminal and not task.is_failed
+    assert task.status is TaskStatus.COMPLETED
+    assert task.is_done
+    assert task.is_terminal
+    assert not task.is_failed
     assert task.error_code is None  # "0"
     assert task.failure_message is None  # ""
-    assert task.result_url is not None and task.result_url.endswith(".mp4")
+    assert task.result_url is not None
+    assert task.result_url.endswith(".mp4")
     assert task.created_at == datetime(2024, 6, 21, 3, 20, 22, 436000, tzinfo=UTC)
     assert task.completed_at == datetime(2024, 6, 21, 3, 20, 58, 625000, tzinfo=UTC)
     assert task.duration == 6
@@ -164,25 +177,41 @@ def test_task_from_the_documented_detail_example() -> None:
 def test_status_items_and_previews_from_the_documented_examples() -> None:
     examples = _spec_examples()
     (item,) = (ActiveTask.from_wire(row) for row in examples["TaskStatusResponseDoc"]["data"])
-    assert item.status is TaskStatus.PROCESSING and item.result_url is None and item.error_code is None
+    assert item.status is TaskStatus.PROCESSING
+    assert item.result_url is None
+    assert item.error_code is None
     preview = Preview.from_wire(examples["PreviewStatusResponseDoc"]["data"])
-    assert preview.is_done and preview.result_url and preview.error_code is None
+    assert preview.is_done
+    assert preview.result_url
+    assert preview.error_code is None
 
 
 def test_failure_message_from_either_spelling_and_unknown_status_keeps_raw() -> None:
-    failed = Task.from_wire({"_id": "a", "current_status": "failed", "failed_message": "no face", "error_code": 1003})
-    assert failed.failure_message == "no face" and failed.error_code == "1003" and failed.is_failed
+    failed = Task.from_wire(
+        {"_id": "a", "current_status": "failed", "failed_message": "no face", "error_code": 1003}
+    )
+    assert failed.failure_message == "no face"
+    assert failed.error_code == "1003"
+    assert failed.is_failed
     odd = Task.from_wire({"_id": "a", "current_status": "Queued-Later", "faild_message": "  ", "extra": [1]})
-    assert odd.status is TaskStatus.UNKNOWN and odd.raw_status == "Queued-Later"
-    assert odd.failure_message is None and odd.raw["extra"] == [1]
+    assert odd.status is TaskStatus.UNKNOWN
+    assert odd.raw_status == "Queued-Later"
+    assert odd.failure_message is None
+    assert odd.raw["extra"] == [1]
     assert not odd.is_terminal
     assert Task.from_wire({"_id": "a", "current_status": "pendding"}).status is TaskStatus.PENDING
 
 
 def test_upload_target_public_url_fallbacks() -> None:
     signed = "https://r2.example/bucket/k.jpg?X-Amz-Signature=secret"
-    assert UploadTarget.from_wire({"uploadUrl": signed, "cdnUrl": "https://cdn/k.jpg"}).public_url == "https://cdn/k.jpg"
-    assert UploadTarget.from_wire({"uploadUrl": signed, "publicUrl": "https://pub/k.jpg"}).public_url == "https://pub/k.jpg"
+    assert (
+        UploadTarget.from_wire({"uploadUrl": signed, "cdnUrl": "https://cdn/k.jpg"}).public_url
+        == "https://cdn/k.jpg"
+    )
+    assert (
+        UploadTarget.from_wire({"uploadUrl": signed, "publicUrl": "https://pub/k.jpg"}).public_url
+        == "https://pub/k.jpg"
+    )
     target = UploadTarget.from_wire({"uploadUrl": signed, "cdnUrl": ""})
     assert target.public_url == "https://r2.example/bucket/k.jpg"
     assert "secret" not in repr(target)
@@ -191,7 +220,8 @@ def test_upload_target_public_url_fallbacks() -> None:
 def test_models_compare_by_value_not_by_raw() -> None:
     one = Task.from_wire({"_id": "a", "current_status": "sent", "x": 1})
     two = Task.from_wire({"_id": "a", "current_status": "sent", "x": 2})
-    assert one == two and hash(one) == hash(two)
+    assert one == two
+    assert hash(one) == hash(two)
     assert json.loads(json.dumps(dict(one.raw))) == {"_id": "a", "current_status": "sent", "x": 1}
 
 

@@ -7,9 +7,6 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from a2e_faceswap import (
     APIConnectionError,
     APITimeoutError,
@@ -31,11 +28,14 @@ from a2e_faceswap._paging import PageCursor
 from a2e_faceswap._polling import Done, Fail, Sleep, WaitMachine
 from a2e_faceswap._retry import is_retryable, retry_after_seconds
 from a2e_faceswap.errors import A2EError, APIError
+from hypothesis import given
+from hypothesis import strategies as st
 
 NO_JITTER = RetryPolicy(max_retries=3, initial_delay=1.0, max_delay=10.0, multiplier=2.0, jitter=0.0)
 
 
-def _http(status: int, code: int | None = None, **headers: str) -> APIError:
+def _http(status: int, code: int | None = None, retry_after: str | None = None) -> APIError:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
     response = httpx.Response(status, headers=headers, json={"code": code or status, "msg": "x"})
     cls = {429: RateLimitError, 500: ServerError, 502: ServerError, 503: ServerError, 504: ServerError}
     return cls.get(status, BadRequestError)("x", status=status, code=code or status, response=response)
@@ -107,19 +107,27 @@ def test_jitter_only_shortens_the_delay(retries_done: int, draw: float, jitter: 
 
 def test_retry_after_is_honoured_and_capped() -> None:
     policy = RetryPolicy(retry_after_cap=5.0, jitter=0.0)
-    assert policy.decide(0, _http(429, **{"Retry-After": "3"}), idempotent=True) == 3.0
-    assert policy.decide(0, _http(503, **{"Retry-After": "120"}), idempotent=True) == 5.0
-    assert policy.decide(0, _http(429, **{"Retry-After": "soon"}), idempotent=True) == policy.initial_delay
+    assert policy.decide(0, _http(429, retry_after="3"), idempotent=True) == 3.0
+    assert policy.decide(0, _http(503, retry_after="120"), idempotent=True) == 5.0
+    assert policy.decide(0, _http(429, retry_after="soon"), idempotent=True) == policy.initial_delay
     later = datetime.now(UTC) + timedelta(seconds=30)
-    hinted = retry_after_seconds(_http(429, **{"Retry-After": format_datetime(later, usegmt=True)}))
-    assert hinted is not None and 25 <= hinted <= 30
+    hinted = retry_after_seconds(_http(429, retry_after=format_datetime(later, usegmt=True)))
+    assert hinted is not None
+    assert 25 <= hinted <= 30
     past = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
-    assert retry_after_seconds(_http(429, **{"Retry-After": past})) == 0.0
+    assert retry_after_seconds(_http(429, retry_after=past)) == 0.0
     assert retry_after_seconds(CONNECT) is None
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"max_retries": -1}, {"max_retries": 1.5}, {"initial_delay": -1}, {"jitter": 2}, {"max_delay": float("nan")}]
+    "kwargs",
+    [
+        {"max_retries": -1},
+        {"max_retries": 1.5},
+        {"initial_delay": -1},
+        {"jitter": 2},
+        {"max_delay": float("nan")},
+    ],
 )
 def test_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(InvalidInputError):
@@ -145,13 +153,18 @@ def test_wait_first_poll_soon_then_growing_capped_interval() -> None:
     machine = _machine(timeout=None)
     assert machine.start(None, 0.0) == Sleep(0.0)
     first = machine.observe(_task("initialized"), 0.0)
-    assert isinstance(first, Sleep) and first.seconds == 1.0 and first.notify is not None
+    assert isinstance(first, Sleep)
+    assert first.seconds == 1.0
+    assert first.notify is not None
     delays = []
     for step in range(6):
         decision = machine.observe(_task("initialized"), float(step))
-        assert isinstance(decision, Sleep) and decision.notify is None
+        assert isinstance(decision, Sleep)
+        assert decision.notify is None
         delays.append(decision.seconds)
-    assert delays[0] == 1.25 and delays == sorted(delays) and delays[-1] == 2.0
+    assert delays[0] == 1.25
+    assert delays == sorted(delays)
+    assert delays[-1] == 2.0
 
 
 def test_wait_notifies_on_each_status_change_and_returns_completed() -> None:
@@ -162,7 +175,8 @@ def test_wait_notifies_on_each_status_change_and_returns_completed() -> None:
         if decision.notify is not None:
             seen.append(decision.notify.raw_status)
     assert seen == ["initialized", "sent", "processing", "completed"]
-    assert isinstance(decision, Done) and decision.record.is_done
+    assert isinstance(decision, Done)
+    assert decision.record.is_done
 
 
 def test_wait_known_terminal_record_needs_no_poll() -> None:
@@ -172,13 +186,16 @@ def test_wait_known_terminal_record_needs_no_poll() -> None:
 
 def test_wait_failed_raises_at_once_with_the_message() -> None:
     decision = _machine().observe(_task("failed"), 1.0)
-    assert isinstance(decision, Fail) and isinstance(decision.error, TaskFailedError)
-    assert decision.error.failure_message == "bad face" and decision.notify is not None
+    assert isinstance(decision, Fail)
+    assert isinstance(decision.error, TaskFailedError)
+    assert decision.error.failure_message == "bad face"
+    assert decision.notify is not None
 
 
 def test_wait_unknown_status_means_still_running() -> None:
     decision = _machine().observe(_task("rendering-v9"), 1.0)
-    assert isinstance(decision, Sleep) and decision.notify is not None
+    assert isinstance(decision, Sleep)
+    assert decision.notify is not None
 
 
 def test_wait_deadline_clips_the_sleep_then_times_out_with_last_state() -> None:
@@ -187,8 +204,10 @@ def test_wait_deadline_clips_the_sleep_then_times_out_with_last_state() -> None:
     clipped = machine.observe(_task("sent"), 2.5)
     assert clipped == Sleep(0.5)
     decision = machine.observe(_task("processing"), 3.0)
-    assert isinstance(decision, Fail) and isinstance(decision.error, WaitTimeoutError)
-    assert decision.error.task is not None and decision.error.task.raw_status == "processing"
+    assert isinstance(decision, Fail)
+    assert isinstance(decision.error, WaitTimeoutError)
+    assert decision.error.task is not None
+    assert decision.error.task.raw_status == "processing"
     assert decision.notify is not None  # the change to processing is still reported
 
 
@@ -198,7 +217,8 @@ def test_wait_tolerates_transient_errors_while_retries_remain() -> None:
     assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
     assert isinstance(machine.observe_error(RESET, 2.0), Sleep)
     third = machine.observe_error(_http(503), 3.0)
-    assert isinstance(third, Fail) and isinstance(third.error, ServerError)
+    assert isinstance(third, Fail)
+    assert isinstance(third.error, ServerError)
     # a success in between resets the count
     machine = _machine(max_retries=1)
     assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
@@ -207,25 +227,29 @@ def test_wait_tolerates_transient_errors_while_retries_remain() -> None:
 
 
 def test_wait_retry_after_is_used_between_polls() -> None:
-    decision = _machine().observe_error(_http(429, **{"Retry-After": "2"}), 1.0)
+    decision = _machine().observe_error(_http(429, retry_after="2"), 1.0)
     assert decision == Sleep(2.0)
 
 
 def test_wait_non_transient_error_ends_the_wait() -> None:
     decision = _machine().observe_error(NotFoundError("gone", status=404), 1.0)
-    assert isinstance(decision, Fail) and isinstance(decision.error, NotFoundError)
+    assert isinstance(decision, Fail)
+    assert isinstance(decision.error, NotFoundError)
 
 
 def test_wait_error_after_deadline_is_a_wait_timeout() -> None:
     machine = _machine(timeout=1.0)
     decision = machine.observe_error(_http(503), 5.0)
-    assert isinstance(decision, Fail) and isinstance(decision.error, WaitTimeoutError)
+    assert isinstance(decision, Fail)
+    assert isinstance(decision.error, WaitTimeoutError)
     assert isinstance(decision.error.__cause__, ServerError)
 
 
 def test_wait_machine_works_for_previews_and_checks_its_arguments() -> None:
     machine = WaitMachine[Preview]("p", now=0.0, timeout=1.0, poll_interval=0.5, retry=RetryPolicy())
-    assert isinstance(machine.observe(Preview.from_wire({"_id": "p", "current_status": "completed"}), 0.1), Done)
+    assert isinstance(
+        machine.observe(Preview.from_wire({"_id": "p", "current_status": "completed"}), 0.1), Done
+    )
     for bad in (0, -1, float("inf")):
         with pytest.raises(InvalidInputError):
             WaitMachine[Task]("t", now=0.0, timeout=bad, poll_interval=1.0, retry=RetryPolicy())
@@ -270,9 +294,11 @@ def test_cursor_skips_records_shifted_onto_the_next_page() -> None:
 
 def test_default_names_are_unique_and_findable() -> None:
     names = {default_task_name() for _ in range(200)}
-    assert len(names) == 200 and all(n.startswith("a2e-faceswap-") for n in names)
+    assert len(names) == 200
+    assert all(n.startswith("a2e-faceswap-") for n in names)
     rows = [Task.from_wire({"_id": "2", "current_status": "sent", "name": "x"}), _task("sent", "1")]
-    assert find_by_name(rows, "x") is rows[0] and find_by_name(rows, "y") is None
+    assert find_by_name(rows, "x") is rows[0]
+    assert find_by_name(rows, "y") is None
 
 
 def test_create_flow_connect_error_resubmits_without_lookup() -> None:
@@ -281,7 +307,9 @@ def test_create_flow_connect_error_resubmits_without_lookup() -> None:
     assert flow.after_error(CONNECT) == Submit(1.0)
 
 
-@pytest.mark.parametrize("error", [RESET, READ_TIMEOUT, _http(500), _http(502), UnreadableResponseError("x"), BUSY])
+@pytest.mark.parametrize(
+    "error", [RESET, READ_TIMEOUT, _http(500), _http(502), UnreadableResponseError("x"), BUSY]
+)
 def test_create_flow_unknown_outcome_looks_up_before_sending_again(error: A2EError) -> None:
     flow = CreateFlow(NO_JITTER)
     assert isinstance(flow.after_error(error), Lookup)
@@ -307,6 +335,8 @@ def test_create_flow_failed_lookup_never_resubmits() -> None:
     assert any("not sent again" in note for note in error.__notes__)
 
 
-@pytest.mark.parametrize("error", [_http(400), AuthenticationError("x", status=401), NotFoundError("x", status=404)])
+@pytest.mark.parametrize(
+    "error", [_http(400), AuthenticationError("x", status=401), NotFoundError("x", status=404)]
+)
 def test_create_flow_refusals_raise_at_once(error: A2EError) -> None:
     assert CreateFlow(NO_JITTER).after_error(error) == GiveUp(error)
