@@ -8,16 +8,25 @@ Two set-ups, each with and without contract checking:
 - in-process: ``Simulator`` in a background thread and one sync httpx client in the same process (they
   share the GIL), the way most tests use it.
 
-Usage: ``python bench/sim_capacity.py [--seconds 3] [--clients 2]``. Prints one line per figure.
+For the first set-up it also prints the CPU time the simulator process spends per request next to the
+CPU time of the (raw httpx) client per request: the steadiest figure on a busy machine, and the one that
+says whether the client or the simulator is the bottleneck.
+
+Usage: ``python bench/sim_capacity.py [--seconds 3] [--clients 2]``. Prints one line per figure (Linux:
+the CPU figures read /proc).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 from a2e_faceswap.testing import Simulator
@@ -50,8 +59,9 @@ def _hammer(base_url: str, token: str, seconds: float) -> float:
         return count / elapsed
 
 
-def server_capacity(*, contract: bool, clients: int, seconds: float) -> float:
-    """Requests/second of a simulator process under ``clients`` client processes."""
+@contextlib.contextmanager
+def _server_process(contract: bool) -> Iterator[tuple[int, str, str]]:
+    """A simulator process: (pid, base_url, token); terminated on exit."""
     command = [sys.executable, "-m", "a2e_faceswap.testing", "--port", "0", "--credits", "1000000"]
     if not contract:
         command.append("--no-contract")
@@ -66,12 +76,42 @@ def server_capacity(*, contract: bool, clients: int, seconds: float) -> float:
             key, sep, value = line.strip().partition("=")
             if sep:
                 found[key] = value
-        with multiprocessing.get_context("spawn").Pool(clients) as pool:
-            rates = pool.starmap(_hammer, [(found["A2E_BASE_URL"], found["A2E_API_KEY"], seconds)] * clients)
-        return sum(rates)
+        yield server.pid, found["A2E_BASE_URL"], found["A2E_API_KEY"]
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(*, contract: bool, requests: int = 3000) -> tuple[float, float]:
+    """(simulator, client) CPU microseconds per detail GET, one raw httpx client, simulator in its process."""
+    with (
+        _server_process(contract) as (pid, base_url, token),
+        httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as client,
+    ):
+        path = f"/api/v1/userFaceSwapTask/{_create_task(client)}"
+        for _ in range(100):
+            client.get(path)
+        server_before, client_before = _cpu_seconds(pid), time.process_time()
+        for _ in range(requests):
+            client.get(path).raise_for_status()
+        server_cpu = _cpu_seconds(pid) - server_before
+        client_cpu = time.process_time() - client_before
+    return server_cpu / requests * 1e6, client_cpu / requests * 1e6
+
+
+def server_capacity(*, contract: bool, clients: int, seconds: float) -> float:
+    """Requests/second of a simulator process under ``clients`` client processes."""
+    with (
+        _server_process(contract) as (_, base_url, token),
+        multiprocessing.get_context("spawn").Pool(clients) as pool,
+    ):
+        return sum(pool.starmap(_hammer, [(base_url, token, seconds)] * clients))
 
 
 def in_process(*, contract: bool, seconds: float) -> float:
@@ -87,6 +127,10 @@ def main() -> None:
     args = parser.parse_args()
     for contract in (False, True):
         label = "contract checking on " if contract else "contract checking off"
+        server_us, client_us = cpu_per_request(contract=contract)
+        print(
+            f"cpu        {label}: simulator {server_us:5.0f} us/request, raw httpx client {client_us:5.0f} us"
+        )
         rate = server_capacity(contract=contract, clients=args.clients, seconds=args.seconds)
         print(f"server     {label}: {rate:7.0f} requests/s ({args.clients} client processes)")
         rate = in_process(contract=contract, seconds=args.seconds)
