@@ -274,7 +274,7 @@ class Tasks:
 
         def attempt() -> Path:
             with (
-                self._t.stream("download", "GET", url, timeout) as response,
+                self._t.stream("download", "GET", url, timeout, follow_redirects=True) as response,
                 DownloadSink(target, expected_size(response), on_progress) as sink,
             ):
                 for chunk in response.iter_bytes(CHUNK):
@@ -453,7 +453,7 @@ class AsyncTasks:
         target = target_path(path, url, "result.mp4")
 
         async def attempt() -> Path:
-            async with self._t.stream("download", "GET", url, timeout) as response:
+            async with self._t.stream("download", "GET", url, timeout, follow_redirects=True) as response:
                 with DownloadSink(target, expected_size(response), on_progress) as sink:
                     async for chunk in response.aiter_bytes(CHUNK):
                         sink.write(chunk)

@@ -43,6 +43,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
+    InvalidInputError,
     ModerationError,
     NotFoundError,
     PermissionDeniedError,
@@ -271,6 +272,8 @@ def map_transport_error(operation: str, exc: Exception, secret: str) -> A2EError
         return APIConnectionError(text, outcome_unknown=True, operation=operation)
     if isinstance(exc, httpx.DecodingError):
         return UnreadableResponseError(text, operation=operation)
+    if not isinstance(exc, httpx.HTTPError):  # raised while building the request: nothing was sent
+        return InvalidInputError(f"{operation}: the request could not be built ({text})")
     return APIConnectionError(text, outcome_unknown=True, operation=operation)
 
 
@@ -305,7 +308,7 @@ def mapped_errors(operation: str, secret: str) -> Iterator[None]:
     """Turn httpx exceptions raised inside the block (raw calls) into ours."""
     try:
         yield
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise map_transport_error(operation, exc, secret) from exc
 
 

@@ -15,14 +15,16 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from a2e_api.models.upload_url import UploadUrl
 from a2e_api.models.upload_url_request import UploadUrlRequest
 from attrs import frozen
 
 from . import _endpoints as ep
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._validation import MediaSource
-from .errors import InvalidInputError
+from .errors import InvalidInputError, UnreadableResponseError
 from .models import UploadTarget
 
 __all__ = ["AsyncUploads", "UploadSource", "Uploads"]
@@ -108,6 +110,15 @@ class UploadSource:
             yield chunk
 
 
+def _target(data: UploadUrl) -> UploadTarget:
+    target = UploadTarget.from_wire(data.to_dict())
+    if urlsplit(target.upload_url).scheme not in ("http", "https"):
+        raise UnreadableResponseError(
+            "create_upload_url answered no usable uploadUrl", operation="create_upload_url", status=200
+        )
+    return target
+
+
 class Uploads:
     """``client.uploads`` (sync)."""
 
@@ -123,8 +134,7 @@ class Uploads:
     ) -> str:
         """Upload a file (path) or bytes; return the public URL to use as ``face`` / ``video``."""
         src = UploadSource.of(source, content_type)
-        answer = self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request())
-        target = UploadTarget.from_wire(answer.data.to_dict())
+        target = _target(self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request()).data)
 
         def put() -> None:
             with self._t.stream(
@@ -155,8 +165,7 @@ class AsyncUploads:
     ) -> str:
         """Upload a file (path) or bytes; return the public URL to use as ``face`` / ``video``."""
         src = UploadSource.of(source, content_type)
-        answer = await self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request())
-        target = UploadTarget.from_wire(answer.data.to_dict())
+        target = _target((await self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request())).data)
 
         async def put() -> None:
             async with self._t.stream(
