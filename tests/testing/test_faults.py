@@ -67,10 +67,21 @@ def test_429_without_and_with_retry_after(sim: Simulator, api: httpx.Client) -> 
     assert api.get(f"{TASKS}/status").status_code == 200  # the script is used up
 
 
-def test_reset_drops_the_connection_before_applying(sim: Simulator, api: httpx.Client) -> None:
+def test_moderation_as_http_403(sim: Simulator, api: httpx.Client) -> None:
+    sim.faults.script("create_task", [FaultKind.HTTP_403_MODERATION])
+    response = _create(api)
+    assert response.status_code == 403
+    assert error_of(response)["code"] == codes.MODERATION_MINOR
+    assert sim.tasks() == []
+
+
+def test_reset_drops_the_connection_before_applying(
+    sim: Simulator, api: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
     sim.faults.script("create_task", [FaultKind.RESET])
     with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
         _create(api)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("uvicorn")] == []
     assert sim.tasks() == []
     assert sim.stats.tasks_created_by_name == {}
     assert sim.stats.requests[("create_task", NO_ANSWER)] == 1

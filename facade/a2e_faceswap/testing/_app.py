@@ -289,6 +289,10 @@ class SimApp:
                     "trace_id": self._trace_id(),
                 },
             )
+        if kind is FaultKind.HTTP_403_MODERATION:
+            return self._error(
+                403, "content moderation refused the input: minor detected", code=codes.MODERATION_MINOR
+            )
         if kind is FaultKind.CODE_MODERATION:
             return self._json(
                 200,

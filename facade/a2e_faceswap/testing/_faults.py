@@ -66,6 +66,9 @@ class FaultKind(StrEnum):
     CODE_BUSY = "code_busy"
     #: HTTP 200 with ``{"code": 1003, "msg": ...}``: refused by moderation, not applied.
     CODE_MODERATION = "code_moderation"
+    #: HTTP 403 with ``{"code": 1003, "msg": ...}``: moderation as A2E's reference documents it for its
+    #: other face products (the contract lists 403 on create_task and create_preview). Not applied.
+    HTTP_403_MODERATION = "http_403_moderation"
     #: The request succeeds, but the task or preview it creates ends ``failed``.
     TASK_FAILURE = "task_failure"
     #: The request is applied (the task is created, credits are spent), then the connection drops
