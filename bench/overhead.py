@@ -1,0 +1,148 @@
+"""Per-call overhead: ``client.tasks.get`` against the same GET made with raw httpx, sync and async.
+
+Both sides use an httpx client with the facade's pool settings (httpx defaults, the facade's default
+timeout), talk to the same simulator process and fetch the same task. The raw side sends the bearer
+header itself and reads the JSON (``response.json()`` and a look at ``code``), which is the least any
+caller does with an answer. The two sides alternate call by call (and swap which goes first every
+call), so drifts of the machine hit both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from _harness import FACE_URL, TASK_PATH, VIDEO_URL, Figure, SimEndpoint, median, percentile
+from a2e_faceswap import A2E, DEFAULT_TIMEOUT, AsyncA2E
+
+TARGET = 1.10
+
+
+def _raw_headers(sim: SimEndpoint) -> dict[str, str]:
+    return {"Authorization": f"Bearer {sim.token}"}
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if body.get("code") != 0:
+        raise RuntimeError(f"unexpected answer {body!r}")
+    return body
+
+
+def _interleave_sync(
+    calls: int, facade: Callable[[], object], raw: Callable[[], object]
+) -> tuple[list[float], list[float]]:
+    facade_times: list[float] = []
+    raw_times: list[float] = []
+    clock = time.perf_counter
+    for i in range(calls):
+        order = (
+            ((facade, facade_times), (raw, raw_times))
+            if i % 2
+            else ((raw, raw_times), (facade, facade_times))
+        )
+        for call, sink in order:
+            start = clock()
+            call()
+            sink.append(clock() - start)
+    return facade_times, raw_times
+
+
+async def _interleave_async(
+    calls: int, facade: Callable[[], Awaitable[object]], raw: Callable[[], Awaitable[object]]
+) -> tuple[list[float], list[float]]:
+    facade_times: list[float] = []
+    raw_times: list[float] = []
+    clock = time.perf_counter
+    for i in range(calls):
+        order = (
+            ((facade, facade_times), (raw, raw_times))
+            if i % 2
+            else ((raw, raw_times), (facade, facade_times))
+        )
+        for call, sink in order:
+            start = clock()
+            await call()
+            sink.append(clock() - start)
+    return facade_times, raw_times
+
+
+def _figures(mode: str, facade: list[float], raw: list[float]) -> list[Figure]:
+    out = []
+    for label, fraction in (("median", 0.5), ("p95", 0.95)):
+        f_value = median(facade) if fraction == 0.5 else percentile(facade, fraction)
+        r_value = median(raw) if fraction == 0.5 else percentile(raw, fraction)
+        ratio = f_value / r_value
+        out.append(
+            Figure(
+                name=f"tasks.get overhead, {mode}, {label}",
+                value=ratio,
+                unit="x",
+                target=f"<= {TARGET:.2f}x",
+                met=ratio <= TARGET,
+                detail=(
+                    f"facade {f_value * 1e6:.0f} us vs raw httpx {r_value * 1e6:.0f} us "
+                    f"({len(facade)} calls each)"
+                ),
+                data={"facade_seconds": f_value, "raw_seconds": r_value, "calls": len(facade)},
+            )
+        )
+    return out
+
+
+def measure_sync(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
+    with (
+        A2E(api_key=sim.token, base_url=sim.base_url) as client,
+        httpx.Client(base_url=sim.base_url, timeout=DEFAULT_TIMEOUT, headers=_raw_headers(sim)) as raw,
+    ):
+        task_id = client.tasks.create(face=FACE_URL, video=VIDEO_URL).id
+        path = TASK_PATH + task_id
+
+        def facade_call() -> object:
+            return client.tasks.get(task_id)
+
+        def raw_call() -> object:
+            return _check(raw.get(path))
+
+        _interleave_sync(warmup, facade_call, raw_call)
+        facade, plain = _interleave_sync(calls, facade_call, raw_call)
+    return _figures("sync", facade, plain)
+
+
+async def _measure_async(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
+    async with (
+        AsyncA2E(api_key=sim.token, base_url=sim.base_url) as client,
+        httpx.AsyncClient(base_url=sim.base_url, timeout=DEFAULT_TIMEOUT, headers=_raw_headers(sim)) as raw,
+    ):
+        task_id = (await client.tasks.create(face=FACE_URL, video=VIDEO_URL)).id
+        path = TASK_PATH + task_id
+
+        async def facade_call() -> object:
+            return await client.tasks.get(task_id)
+
+        async def raw_call() -> object:
+            return _check(await raw.get(path))
+
+        await _interleave_async(warmup, facade_call, raw_call)
+        facade, plain = await _interleave_async(calls, facade_call, raw_call)
+    return _figures("async", facade, plain)
+
+
+def measure_async(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
+    return asyncio.run(_measure_async(sim, calls, warmup))
+
+
+def measure(sim: SimEndpoint, calls: int = 2000, warmup: int = 200) -> list[Figure]:
+    return measure_sync(sim, calls, warmup) + measure_async(sim, calls, warmup)
+
+
+if __name__ == "__main__":
+    from _harness import simulator_process
+
+    with simulator_process() as endpoint:
+        for figure in measure(endpoint):
+            print(f"{figure.name:40} {figure.value:.3f}x  {figure.detail}")
