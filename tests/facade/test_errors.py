@@ -95,6 +95,15 @@ async def test_insufficient_credits(api: AsyncA2E, env: Env) -> None:
         await api.uploads.upload(b"data", "application/octet-stream")
 
 
+async def test_moderation_under_http_403(api: AsyncA2E, env: Env) -> None:
+    env.sim.faults.script("create_task", [FaultKind.HTTP_403_MODERATION])
+    with pytest.raises(ModerationError) as caught:
+        await api.tasks.create(face=FACE, video=VIDEO)
+    assert caught.value.status == 403
+    assert caught.value.code == 1003
+    assert env.sim.tasks(env.token) == []  # refused, not looked up, not sent again
+
+
 async def test_moderation_code_under_http_200(api: AsyncA2E, env: Env) -> None:
     env.sim.faults.script("create_preview", [FaultKind.CODE_MODERATION])
     with pytest.raises(ModerationError) as caught:
