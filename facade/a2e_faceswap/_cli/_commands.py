@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from .._validation import check_name
 from ._problems import UsageProblem
 from ._render import (
     active_table,
@@ -110,6 +111,8 @@ def swap(
     session = session_of(ctx)
     with session.guard("swap"):
         face_source, video_source = Workflow.sources(face, video)
+        if name is not None:
+            check_name(name)
         flow = Workflow(session, session.client())
         face_url = flow.upload(face_source, "face")
         video_url = flow.upload(video_source, "video")

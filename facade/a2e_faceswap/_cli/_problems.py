@@ -105,7 +105,11 @@ def _api_hint(error: APIError) -> str:
     if isinstance(error, PermissionDeniedError):
         return "the account may not use this operation"
     if isinstance(error, NotFoundError):
-        return f"check the id (`{PROG} tasks list`, `{PROG} faces list`)"
+        if error.operation and "face" in error.operation:
+            return f"check the id with `{PROG} faces list`"
+        if error.operation and "preview" in error.operation:
+            return "check the preview id"
+        return f"check the id with `{PROG} tasks list`"
     if isinstance(error, RateLimitError):
         return "A2E is busy; try again in a minute"
     if isinstance(error, ServerError):
