@@ -44,8 +44,7 @@ pytest: $(STAMP)
 test: contract-diff lint typecheck pytest
 
 demo: $(STAMP)
-	@if [ -f facade/a2e_faceswap/cli.py ]; then $(BIN)/a2e-faceswap demo; \
-	else echo "make demo: not yet - the demo arrives with the simulator and CLI issues"; fi
+	$(BIN)/a2e-faceswap demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
