@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from a2e_faceswap import A2E
+from a2e_faceswap._cli._problems import describe, interrupted
 from a2e_faceswap.testing import FaultKind, Simulator
 from typer.testing import Result
 
@@ -62,6 +63,16 @@ def test_wait_timeout_exits_1_and_says_how_to_resume(make_sim: MakeSim) -> None:
     result = invoke(["tasks", "wait", task.id, "--timeout", "0.2", *FAST], sim=slow)
     assert result.exit_code == 1
     assert f"resume with `a2e-faceswap tasks wait {task.id}`" in _error_line(result)
+
+
+def test_preview_timeout_exits_1_without_a_task_to_resume(make_sim: MakeSim) -> None:
+    slow = make_sim(speed=0.001)
+    args = ["preview", "--face", FACE_URL, "--video", VIDEO_URL, "--timeout", "0.2", *FAST]
+    result = invoke(args, sim=slow)
+    assert result.exit_code == 1
+    line = _error_line(result)
+    assert "try again with a longer --timeout" in line
+    assert "tasks wait" not in line
 
 
 # ------------------------------------------------------------------ 2: usage or input
@@ -221,3 +232,24 @@ def test_a_working_token_is_not_printed_either(run: Run, sim: Simulator, media: 
     assert result.exit_code == 0, result.stderr
     assert "authorization" in result.stderr.lower(), "--debug logs request headers"
     assert sim.token not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ messages without a server
+
+
+def test_interrupted_messages_fit_the_phase() -> None:
+    task_id = "0123456789abcdef01234567"
+    downloading = interrupted("swap", task_id, creating=False, completed=True)
+    assert downloading.code == 130
+    assert f"download it with `a2e-faceswap tasks wait {task_id} -o PATH`" in downloading.line()
+    creating = interrupted("swap", None, creating=True, completed=False)
+    assert "may exist" in creating.line()
+    assert "a2e-faceswap tasks list" in creating.line()
+    plain = interrupted("preview", None, creating=False, completed=False)
+    assert plain.line() == "error: preview: interrupted"
+
+
+def test_an_unexpected_exception_is_reported_as_a_bug() -> None:
+    problem = describe(RuntimeError("boom"), "swap")
+    assert problem.code == 70
+    assert problem.line().startswith("error: swap: unexpected RuntimeError: boom -- this is a bug")

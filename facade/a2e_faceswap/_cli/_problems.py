@@ -136,8 +136,9 @@ def _api_extra(error: APIError) -> dict[str, Any]:
     }
 
 
-def describe(error: BaseException, what: str) -> Problem:
-    """The ``Problem`` for an exception raised while doing ``what`` (e.g. ``"get task 65ab..."``)."""
+def describe(error: BaseException, what: str, resumable: str | None = None) -> Problem:
+    """The ``Problem`` for an exception raised while doing ``what`` (e.g. ``"get task 65ab..."``);
+    ``resumable`` is the id of a task that ``tasks wait`` can pick up."""
     kind = type(error).__name__
     if isinstance(error, UsageProblem):
         return Problem(ExitCode.USAGE, kind, what, error.message, error.hint)
@@ -155,15 +156,13 @@ def describe(error: BaseException, what: str) -> Problem:
         }
         return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, extra)
     if isinstance(error, WaitTimeoutError):
-        return Problem(
-            ExitCode.TASK_FAILED,
-            kind,
-            what,
-            str(error),
-            "nothing was cancelled and it may still finish; "
-            f"resume with `{PROG} tasks wait {error.subject_id}`",
-            {"id": error.subject_id},
-        )
+        if resumable is not None and error.subject_id == resumable:
+            hint = (
+                f"nothing was cancelled and it may still finish; resume with `{PROG} tasks wait {resumable}`"
+            )
+        else:
+            hint = "nothing was cancelled and it may still finish; try again with a longer --timeout"
+        return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, {"id": error.subject_id})
     if isinstance(error, InvalidInputError):
         return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help")
     if isinstance(error, AuthenticationError) and error.status is None:
@@ -193,9 +192,12 @@ def describe(error: BaseException, what: str) -> Problem:
     )
 
 
-def interrupted(what: str, started: str | None, creating: bool) -> Problem:
+def interrupted(what: str, started: str | None, creating: bool, completed: bool) -> Problem:
     """Ctrl-C: nothing is deleted; say how to pick up a task that was started."""
-    if started:
+    if started and completed:
+        detail = f"interrupted; task {started} completed (it was not deleted)"
+        hint = f"download it with `{PROG} tasks wait {started} -o PATH`"
+    elif started:
         detail = f"interrupted; task {started} was started and keeps running (it was not deleted)"
         hint = f"resume with `{PROG} tasks wait {started}`"
     elif creating:

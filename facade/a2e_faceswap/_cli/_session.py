@@ -63,6 +63,8 @@ class Session:
         self.started: str | None = None
         #: a create_task request is in flight (Ctrl-C now may leave a task behind)
         self.creating = False
+        #: the started task completed (Ctrl-C now interrupts the download)
+        self.completed = False
         #: False when the server goes away with this run (the demo's simulator): nothing to resume
         self.resumable = True
         self._client: A2E | None = None
@@ -116,13 +118,13 @@ class Session:
             raise
         except KeyboardInterrupt as error:
             if self.resumable:
-                problem = interrupted(what, self.started, self.creating)
+                problem = interrupted(what, self.started, self.creating, self.completed)
             else:
-                problem = interrupted(what, None, False)
+                problem = interrupted(what, None, False, False)
             self.out.problem(problem, error, self.settings.debug)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as error:
-            problem = describe(error, what)
+            problem = describe(error, what, self.started if self.resumable else None)
             self.out.problem(problem, error, self.settings.debug)
             raise typer.Exit(problem.code) from None
 

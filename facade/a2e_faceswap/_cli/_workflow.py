@@ -108,6 +108,7 @@ class Workflow:
         self.session.started = task_id
         with self.out.waiting("task", task_id) as on_update:
             done = self.client.tasks.wait(task, on_update=on_update, **_wait_options(timeout, poll))
+        self.session.completed = True
         self._done(Step("wait", done.id, done.raw_status, clock(), done.result_url or ""))
         return done
 
