@@ -125,3 +125,14 @@ def test_accounts_do_not_see_each_other(sim: Simulator, api: httpx.Client) -> No
         assert _page(intruder, 1, 10)["count"] == 0
     assert [t["_id"] for t in sim.tasks()] == [task_id]
     assert sim.tasks(other) == []
+
+
+def test_any_json_string_is_echoed_as_valid_json(api: httpx.Client) -> None:
+    # A lone surrogate is legal in a JSON string though not in UTF-8; the answer must still be JSON.
+    response = api.post(
+        f"{FACES}/add",
+        content=b'{"face_url": "https://x/\\ud907.jpg"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"][0]["face_url"] == "https://x/\ud907.jpg"

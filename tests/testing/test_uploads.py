@@ -104,3 +104,11 @@ def test_odd_keys_survive_the_round_trip(api: httpx.Client) -> None:
     urls = _upload_url(api, key="dir/../a b%20ü?.mp4")
     assert api.put(urls["uploadUrl"], content=b"data").status_code == 200
     assert api.get(urls["cdnUrl"]).content == b"data"
+
+
+def test_a_key_that_is_not_unicode_text_is_400(api: httpx.Client) -> None:
+    response = api.post(
+        UPLOAD_URL, content=b'{"key": "a\\ud907"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "key" in error_of(response)["msg"]

@@ -241,7 +241,8 @@ class SimApp:
             return str(uuid.UUID(int=self._traces.getrandbits(128), version=4))
 
     def _json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        # ASCII escapes keep any string a client sent (even a lone surrogate) echoable as valid JSON.
+        body = json.dumps(payload, separators=(",", ":")).encode()
         return Response(body, status_code=status, headers=headers, media_type="application/json")
 
     def _ok(self, data: Any) -> Response:
@@ -474,7 +475,12 @@ class SimApp:
     # uploads -------------------------------------------------------------
     def _create_upload_url(self, call: _Call) -> Any:
         body = call.body
-        _string(body, "key")
+        key = _string(body, "key")
+        assert key is not None
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "'key' is not valid Unicode text") from None
         for name in ("bucket", "urlPrefix", "cdnDomain", "contentType"):
             _string(body, name, required=False)
         expires = _number(body, "expiresIn", 60)
