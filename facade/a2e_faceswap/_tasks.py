@@ -12,7 +12,7 @@ from a2e_api.types import UNSET
 from attrs import frozen
 
 from . import _endpoints as ep
-from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name, find_by_name
+from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name
 from ._download import CHUNK, DownloadSink, OnProgress, expected_size, target_path
 from ._paging import PageCursor
 from ._polling import WaitMachine
@@ -184,8 +184,8 @@ class Tasks:
                     step = flow.after_error(error)
             else:
                 try:
-                    step = flow.after_lookup(
-                        find_by_name(self.list(1, LOOKUP_PAGE_SIZE, timeout=timeout), plan.name)
+                    step = flow.after_lookup_page(
+                        self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout), plan.name
                     )
                 except A2EError as error:
                     step = flow.after_lookup_error(error)
@@ -369,8 +369,8 @@ class AsyncTasks:
                     step = flow.after_error(error)
             else:
                 try:
-                    page = await self.list(1, LOOKUP_PAGE_SIZE, timeout=timeout)
-                    step = flow.after_lookup(find_by_name(page, plan.name))
+                    page = await self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout)
+                    step = flow.after_lookup_page(page, plan.name)
                 except A2EError as error:
                     step = flow.after_lookup_error(error)
 
