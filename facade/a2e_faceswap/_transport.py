@@ -224,7 +224,7 @@ def error_from_response(
     content = response.content
     try:
         body = response.json() if content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep for the parser
         body = None
     envelope: dict[str, Any] | None = body if isinstance(body, dict) else None
     snippet = None if envelope is not None else _snippet(content, secret)
@@ -252,7 +252,7 @@ def error_from_response(
         _scrub(message, secret),
         status=status,
         code=code,
-        trace_id=trace_id,
+        trace_id=_scrub(trace_id, secret) if trace_id is not None else None,
         response=response,
         operation=operation,
         snippet=snippet,
@@ -277,7 +277,7 @@ def map_transport_error(operation: str, exc: Exception, secret: str) -> A2EError
     return APIConnectionError(text, outcome_unknown=True, operation=operation)
 
 
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 def _outcome(
