@@ -76,7 +76,7 @@ def run(quick: bool) -> list[Figure]:
         step("per-call overhead (sync, async)")
         figures += overhead.measure(sim, calls=300 if quick else 3000, warmup=50 if quick else 300)
         step("async fan-out")
-        figures.append(fanout.measure(sim, workflows=200, rounds=1 if quick else 5))
+        figures.append(fanout.measure(sim, workflows=200, rounds=1 if quick else 7))
     step("polling economy")
     figures.append(polling.measure())
     step("download memory")
