@@ -14,9 +14,10 @@ Rules: the first poll comes soon (after ``first_delay``, or at once when no reco
 then the interval starts at ``poll_interval``, grows by ``growth`` per poll up to ``max_interval``,
 and is shortened by up to ``jitter`` of itself at random. No sleep goes past the deadline, and one
 last poll happens at the deadline before ``WaitTimeoutError``. Unknown statuses mean "still
-running". A poll error the retry policy calls retryable (for an idempotent request) is tolerated up
-to ``retry.max_retries`` times in a row and is followed by the policy's delay (Retry-After
-honoured); any other error ends the wait. Nothing is ever cancelled or deleted.
+running". A poll error the retry policy calls retryable for a status poll (``polling=True``: the
+idempotent rules plus HTTP 500 and unreadable answers) is tolerated up to ``retry.max_retries``
+times in a row and is followed by the policy's delay (Retry-After honoured); any other error ends
+the wait. Nothing is ever cancelled or deleted.
 """
 
 from __future__ import annotations
@@ -130,7 +131,9 @@ class WaitMachine(Generic[R]):
 
     def observe_error(self, error: A2EError, now: float) -> Decision[R]:
         """A poll raised ``error``."""
-        delay = self._retry.decide(self._errors_in_a_row, error, idempotent=True, random=self._random)
+        delay = self._retry.decide(
+            self._errors_in_a_row, error, idempotent=True, polling=True, random=self._random
+        )
         if delay is None:
             return Fail(error)
         self._errors_in_a_row += 1

@@ -10,6 +10,9 @@ Rules:
   (``codes.RETRYABLE_CODES``). HTTP 500 is not retried: it usually means the request itself is bad.
 * Any other request (a POST that spends credits) is retried only when it certainly never reached the
   server: the connection could not be opened (``APIConnectionError.outcome_unknown is False``).
+* A status poll inside a wait (``polling=True``) also rides out HTTP 500 (any ``ServerError``) and an
+  unreadable answer: the poll is a read that changes nothing, and one glitch must not end a wait for a
+  task that is already paid for. The retry budget still bounds how many such errors come in a row.
 * Delay: exponential backoff ``initial_delay * multiplier**n`` capped at ``max_delay``, minus up to
   ``jitter`` of it at random; a ``Retry-After`` header (seconds or an HTTP date) replaces the backoff,
   capped at ``retry_after_cap`` seconds.
@@ -27,7 +30,14 @@ import attrs
 from attrs import frozen
 
 from . import codes
-from .errors import A2EError, APIConnectionError, APIError, InvalidInputError
+from .errors import (
+    A2EError,
+    APIConnectionError,
+    APIError,
+    InvalidInputError,
+    ServerError,
+    UnreadableResponseError,
+)
 
 __all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable", "retry_after_seconds"]
 
@@ -51,12 +61,14 @@ def _fraction(_instance: object, _attribute: attrs.Attribute[float], value: floa
         raise InvalidInputError(f"jitter must be between 0 and 1, got {value!r}")
 
 
-def is_retryable(error: A2EError, *, idempotent: bool) -> bool:
-    """Whether ``error`` allows sending the same request again."""
+def is_retryable(error: A2EError, *, idempotent: bool, polling: bool = False) -> bool:
+    """Whether ``error`` allows sending the same request again (``polling``: a status poll of a wait)."""
     if isinstance(error, APIConnectionError):
         return idempotent or not error.outcome_unknown
     if not idempotent or not isinstance(error, APIError):
         return False
+    if polling and isinstance(error, ServerError | UnreadableResponseError):
+        return True
     if error.status in RETRYABLE_STATUSES:
         return True
     ok_status = error.status is None or 200 <= error.status < 300
@@ -110,10 +122,13 @@ class RetryPolicy:
         error: A2EError,
         *,
         idempotent: bool,
+        polling: bool = False,
         random: Callable[[], float] = _random.random,
     ) -> float | None:
         """Seconds to wait before retrying, or ``None`` to give up and raise ``error``."""
-        if retries_done >= self.max_retries or not is_retryable(error, idempotent=idempotent):
+        if retries_done >= self.max_retries or not is_retryable(
+            error, idempotent=idempotent, polling=polling
+        ):
             return None
         hinted = retry_after_seconds(error)
         if hinted is not None:

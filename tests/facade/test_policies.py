@@ -237,6 +237,23 @@ def test_wait_non_transient_error_ends_the_wait() -> None:
     assert isinstance(decision.error, NotFoundError)
 
 
+def test_wait_rides_out_http_500_and_unreadable_polls_within_the_budget() -> None:
+    unreadable = UnreadableResponseError("not JSON", status=200, snippet="<html>")
+    machine = _machine(max_retries=2)
+    machine.observe(_task("sent"), 0.0)
+    assert isinstance(machine.observe_error(_http(500), 1.0), Sleep)
+    assert isinstance(machine.observe_error(unreadable, 2.0), Sleep)
+    third = machine.observe_error(_http(500), 3.0)
+    assert isinstance(third, Fail)
+    assert isinstance(third.error, ServerError)
+    # outside a wait the same errors are final: a plain GET is not retried after a 500
+    assert not is_retryable(_http(500), idempotent=True)
+    assert not is_retryable(unreadable, idempotent=True)
+    assert is_retryable(_http(500), idempotent=True, polling=True)
+    assert not is_retryable(_http(500), idempotent=False, polling=True)
+    assert not is_retryable(NotFoundError("gone", status=404), idempotent=True, polling=True)
+
+
 def test_wait_error_after_deadline_is_a_wait_timeout() -> None:
     machine = _machine(timeout=1.0)
     decision = machine.observe_error(_http(503), 5.0)

@@ -16,6 +16,7 @@ from a2e_faceswap import (
     RateLimitError,
     RetryPolicy,
     ServerError,
+    UnreadableResponseError,
 )
 from a2e_faceswap.testing import FaultKind
 
@@ -270,6 +271,14 @@ async def test_wait_ends_when_poll_errors_outlast_the_retries(make_api: MakeApi,
     env.sim.faults.script("get_task", [FaultKind.HTTP_503, FaultKind.HTTP_503])
     with pytest.raises(ServerError):
         await api.tasks.wait(task.id, **FAST)
-    env.sim.faults.script("get_task", [FaultKind.HTTP_500])
-    with pytest.raises(ServerError):
+    env.sim.faults.script("get_task", [FaultKind.HTTP_500, FaultKind.MALFORMED_JSON])
+    with pytest.raises(UnreadableResponseError):
         await api.tasks.wait(task.id, **FAST)
+
+
+async def test_wait_rides_out_one_http_500_or_unreadable_poll(api: AsyncA2E, env: Env) -> None:
+    task = await api.tasks.create(face=FACE, video=VIDEO)
+    env.sim.faults.script("get_task", [FaultKind.HTTP_500, None, FaultKind.MALFORMED_JSON])
+    done = await api.tasks.wait(task.id, **FAST)
+    assert done.is_done
+    assert env.sim.faults.pending_script("get_task") == []
