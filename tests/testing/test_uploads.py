@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import httpx
 import pytest
-from a2e_faceswap.testing import Simulator
+from a2e_faceswap.testing import NO_ANSWER, Simulator
 
 from tests.conftest import MakeSim
 from tests.testing.helpers import FACE, TASKS, UPLOAD_URL, client_for, create_task, error_of
@@ -112,3 +115,39 @@ def test_a_key_that_is_not_unicode_text_is_400(api: httpx.Client) -> None:
     )
     assert response.status_code == 400
     assert "key" in error_of(response)["msg"]
+
+
+def _abandon_mid_body(sim: Simulator, method: str, target: str, headers: dict[str, str]) -> None:
+    """Send the head of a request and part of its body, then close the socket without waiting."""
+    host, port = sim.base_url.removeprefix("http://").split(":")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{head}\r\n".encode() + b"x" * 10)
+        time.sleep(0.2)  # let the server start reading the body
+
+
+def _wait_for_answers(sim: Simulator, routes: list[str]) -> None:
+    """Wait until the simulator has finished handling one request on each of ``routes``."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if all(sim.stats.requests_to(route) for route in routes):
+            return
+        time.sleep(0.02)
+
+
+def test_a_client_that_gives_up_mid_body_is_no_simulator_error(
+    sim: Simulator, api: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    urls = _upload_url(api, contentType="image/png")
+    target = urls["uploadUrl"].removeprefix(sim.base_url)
+    _abandon_mid_body(sim, "PUT", target, {"Content-Type": "image/png", "Content-Length": "1000"})
+    auth = {"Authorization": f"Bearer {sim.token}", "Content-Type": "application/json"}
+    _abandon_mid_body(sim, "POST", f"{TASKS}/add", {**auth, "Content-Length": "1000"})
+    _wait_for_answers(sim, ["upload_put", "create_task"])
+    assert sim.stats.contract_violations == []  # not reported as a simulator bug
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("uvicorn")] == []
+    assert sim.stats.requests[("upload_put", NO_ANSWER)] == 1
+    assert sim.stats.requests[("create_task", NO_ANSWER)] == 1
+    assert sim.tasks() == []
+    with httpx.Client() as anonymous:  # nothing half-uploaded is served
+        assert anonymous.get(urls["cdnUrl"]).status_code == 404

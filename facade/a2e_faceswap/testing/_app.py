@@ -19,7 +19,7 @@ from itertools import cycle
 from typing import Any
 
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
@@ -350,6 +350,8 @@ class SimApp:
                 return self._count("unknown", self._error(405, message, headers={"Allow": allow}))
             try:
                 response = await self._api(operation, path, request)
+            except ClientDisconnect:  # the client gave up while sending: nobody is left to answer
+                response = _Dropped(self.connections)
             except Exception as exc:  # a simulator bug: answer it, and make it fail strict tests
                 message = f"{operation}: simulator error {type(exc).__name__}: {exc}"
                 self.stats.record_violations([message])
@@ -508,6 +510,8 @@ class SimApp:
                 answer = await self._store_upload(request)
             except ApiError as exc:
                 answer = self._error(exc.status, exc.message, exc.code)
+            except ClientDisconnect:  # the client gave up mid-upload: nothing is stored, nobody to answer
+                answer = _Dropped(self.connections)
             if fault is not None and fault.kind is FaultKind.APPLIED_THEN_RESET:
                 answer = _Dropped(self.connections)
             elif fault is not None and fault.kind is FaultKind.RESET_MID_BODY:
