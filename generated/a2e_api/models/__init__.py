@@ -2,6 +2,7 @@
 
 from .add_face_image_request import AddFaceImageRequest
 from .batch_detail_request import BatchDetailRequest
+from .business_error import BusinessError
 from .create_preview_request import CreatePreviewRequest
 from .create_task_request import CreateTaskRequest
 from .create_task_request_model_version import CreateTaskRequestModelVersion
@@ -28,6 +29,7 @@ from .upload_url_response import UploadUrlResponse
 __all__ = (
     "AddFaceImageRequest",
     "BatchDetailRequest",
+    "BusinessError",
     "CreatePreviewRequest",
     "CreateTaskRequest",
     "CreateTaskRequestModelVersion",

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,8 +19,9 @@ T = TypeVar("T", bound="DeleteResponse")
 
 @_attrs_define
 class DeleteResponse:
-    code: int
-    """ 0 on success. """
+    code: Literal[0]
+    """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
+    other alternative of every 200 response. """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET
@@ -69,7 +76,9 @@ class DeleteResponse:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        code = d.pop("code")
+        code = cast(Literal[0], d.pop("code"))
+        if code != 0:
+            raise ValueError(f"code must match const 0, got '{code}'")
 
         def _parse_msg(data: object) -> None | str | Unset:
             if data is None:

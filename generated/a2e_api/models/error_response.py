@@ -13,8 +13,8 @@ T = TypeVar("T", bound="ErrorResponse")
 
 @_attrs_define
 class ErrorResponse:
-    """An error answer. `code` is A2E's own error code (non-zero); its values are not documented beyond the moderation
-    codes 1003 and 1004.
+    """An error answer under an HTTP 4xx/5xx status. `code` is A2E's own error code (non-zero); its values are not
+    documented beyond the moderation codes 1003 and 1004. An error under HTTP 200 is a BusinessError instead.
 
     """
 

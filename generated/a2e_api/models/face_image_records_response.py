@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,8 +25,9 @@ T = TypeVar("T", bound="FaceImageRecordsResponse")
 
 @_attrs_define
 class FaceImageRecordsResponse:
-    code: int
-    """ 0 on success. """
+    code: Literal[0]
+    """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
+    other alternative of every 200 response. """
     data: FaceImagePage | list[FaceImage]
     """ A bare list of face images, or a page of them (see list_face_images). """
     msg: None | str | Unset = UNSET
@@ -84,7 +92,9 @@ class FaceImageRecordsResponse:
         from ..models.face_image_page import FaceImagePage
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = cast(Literal[0], d.pop("code"))
+        if code != 0:
+            raise ValueError(f"code must match const 0, got '{code}'")
 
         def _parse_data(data: object) -> FaceImagePage | list[FaceImage]:
             try:

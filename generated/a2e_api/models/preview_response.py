@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,8 +24,9 @@ T = TypeVar("T", bound="PreviewResponse")
 
 @_attrs_define
 class PreviewResponse:
-    code: int
-    """ 0 on success. """
+    code: Literal[0]
+    """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
+    other alternative of every 200 response. """
     data: FaceSwapPreview
     """ A face swap preview. Doc page 04 (add) lists video_url, face_url, current_status, result_url, error_code,
     faild_message, _id and user_id; doc page 05 (status) lists _id, current_status, result_url, faild_message and
@@ -77,7 +85,9 @@ class PreviewResponse:
         from ..models.face_swap_preview import FaceSwapPreview
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = cast(Literal[0], d.pop("code"))
+        if code != 0:
+            raise ValueError(f"code must match const 0, got '{code}'")
 
         data = FaceSwapPreview.from_dict(d.pop("data"))
 

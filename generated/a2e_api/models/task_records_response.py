@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,8 +24,9 @@ T = TypeVar("T", bound="TaskRecordsResponse")
 
 @_attrs_define
 class TaskRecordsResponse:
-    code: int
-    """ 0 on success. """
+    code: Literal[0]
+    """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
+    other alternative of every 200 response. """
     data: TaskRecordsPage
     """ One page of task records (doc page 08). """
     msg: None | str | Unset = UNSET
@@ -74,7 +82,9 @@ class TaskRecordsResponse:
         from ..models.task_records_page import TaskRecordsPage
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = cast(Literal[0], d.pop("code"))
+        if code != 0:
+            raise ValueError(f"code must match const 0, got '{code}'")
 
         data = TaskRecordsPage.from_dict(d.pop("data"))
 

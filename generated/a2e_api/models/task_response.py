@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,8 +24,9 @@ T = TypeVar("T", bound="TaskResponse")
 
 @_attrs_define
 class TaskResponse:
-    code: int
-    """ 0 on success. """
+    code: Literal[0]
+    """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
+    other alternative of every 200 response. """
     data: FaceSwapTask
     """ A face swap task record: the 14 fields of doc page 09 (detail) and of the rows of doc page 08 (records). The
     add answer (doc page 06) has 11 of them (no per-state timestamps). Decision: only `_id` and `current_status` are
@@ -76,7 +84,9 @@ class TaskResponse:
         from ..models.face_swap_task import FaceSwapTask
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = cast(Literal[0], d.pop("code"))
+        if code != 0:
+            raise ValueError(f"code must match const 0, got '{code}'")
 
         data = FaceSwapTask.from_dict(d.pop("data"))
 

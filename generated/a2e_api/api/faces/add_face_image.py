@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.add_face_image_request import AddFaceImageRequest
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.face_image_list_response import FaceImageListResponse
 from ...types import Response
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | FaceImageListResponse | None:
+) -> BusinessError | FaceImageListResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = FaceImageListResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | FaceImageListResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = FaceImageListResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | FaceImageListResponse]:
+) -> Response[BusinessError | FaceImageListResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AddFaceImageRequest,
-) -> Response[ErrorResponse | FaceImageListResponse]:
+) -> Response[BusinessError | FaceImageListResponse | ErrorResponse]:
     """Add a face image to the user's face swap image collection.
 
      Answers with the user's whole face image list (the documented example holds the image just added and
@@ -99,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | FaceImageListResponse]
+        Response[BusinessError | FaceImageListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -117,7 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AddFaceImageRequest,
-) -> ErrorResponse | FaceImageListResponse | None:
+) -> BusinessError | FaceImageListResponse | ErrorResponse | None:
     """Add a face image to the user's face swap image collection.
 
      Answers with the user's whole face image list (the documented example holds the image just added and
@@ -132,7 +149,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | FaceImageListResponse
+        BusinessError | FaceImageListResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -145,7 +162,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AddFaceImageRequest,
-) -> Response[ErrorResponse | FaceImageListResponse]:
+) -> Response[BusinessError | FaceImageListResponse | ErrorResponse]:
     """Add a face image to the user's face swap image collection.
 
      Answers with the user's whole face image list (the documented example holds the image just added and
@@ -160,7 +177,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | FaceImageListResponse]
+        Response[BusinessError | FaceImageListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +193,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AddFaceImageRequest,
-) -> ErrorResponse | FaceImageListResponse | None:
+) -> BusinessError | FaceImageListResponse | ErrorResponse | None:
     """Add a face image to the user's face swap image collection.
 
      Answers with the user's whole face image list (the documented example holds the image just added and
@@ -191,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | FaceImageListResponse
+        BusinessError | FaceImageListResponse | ErrorResponse
     """
 
     return (

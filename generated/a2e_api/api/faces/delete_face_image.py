@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.delete_response import DeleteResponse
 from ...models.error_response import ErrorResponse
 from ...types import Response
@@ -27,9 +28,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = DeleteResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | DeleteResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = DeleteResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +101,7 @@ def sync_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     """Remove a face image from the user's collection.
 
      The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
@@ -99,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteResponse | ErrorResponse]
+        Response[BusinessError | DeleteResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -117,7 +134,7 @@ def sync(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     """Remove a face image from the user's collection.
 
      The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
@@ -132,7 +149,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteResponse | ErrorResponse
+        BusinessError | DeleteResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -145,7 +162,7 @@ async def asyncio_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     """Remove a face image from the user's collection.
 
      The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
@@ -160,7 +177,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteResponse | ErrorResponse]
+        Response[BusinessError | DeleteResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +193,7 @@ async def asyncio(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     """Remove a face image from the user's collection.
 
      The reference documents 400 for a malformed id. 404 for an id that does not exist is not in the face
@@ -191,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteResponse | ErrorResponse
+        BusinessError | DeleteResponse | ErrorResponse
     """
 
     return (

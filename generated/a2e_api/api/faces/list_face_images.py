@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.face_image_records_response import FaceImageRecordsResponse
 from ...types import Response
@@ -22,9 +23,27 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | FaceImageRecordsResponse | None:
+) -> BusinessError | FaceImageRecordsResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = FaceImageRecordsResponse.from_dict(response.json())
+
+        def _parse_response_200(
+            data: object,
+        ) -> BusinessError | FaceImageRecordsResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = FaceImageRecordsResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -56,7 +75,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | FaceImageRecordsResponse]:
+) -> Response[BusinessError | FaceImageRecordsResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +87,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | FaceImageRecordsResponse]:
+) -> Response[BusinessError | FaceImageRecordsResponse | ErrorResponse]:
     """List the user's saved face images.
 
      The doc page of this operation was not recovered and the reference names no parameters and no
@@ -81,7 +100,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | FaceImageRecordsResponse]
+        Response[BusinessError | FaceImageRecordsResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -96,7 +115,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | FaceImageRecordsResponse | None:
+) -> BusinessError | FaceImageRecordsResponse | ErrorResponse | None:
     """List the user's saved face images.
 
      The doc page of this operation was not recovered and the reference names no parameters and no
@@ -109,7 +128,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | FaceImageRecordsResponse
+        BusinessError | FaceImageRecordsResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -120,7 +139,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | FaceImageRecordsResponse]:
+) -> Response[BusinessError | FaceImageRecordsResponse | ErrorResponse]:
     """List the user's saved face images.
 
      The doc page of this operation was not recovered and the reference names no parameters and no
@@ -133,7 +152,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | FaceImageRecordsResponse]
+        Response[BusinessError | FaceImageRecordsResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -146,7 +165,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | FaceImageRecordsResponse | None:
+) -> BusinessError | FaceImageRecordsResponse | ErrorResponse | None:
     """List the user's saved face images.
 
      The doc page of this operation was not recovered and the reference names no parameters and no
@@ -159,7 +178,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | FaceImageRecordsResponse
+        BusinessError | FaceImageRecordsResponse | ErrorResponse
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.create_preview_request import CreatePreviewRequest
 from ...models.error_response import ErrorResponse
 from ...models.preview_response import PreviewResponse
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = PreviewResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | PreviewResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = PreviewResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -81,7 +98,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +111,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreatePreviewRequest,
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Start a face swap preview (a single swapped frame).
 
      The older doc page marks both body fields optional; the current reference marks both required.
@@ -110,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreviewResponse]
+        Response[BusinessError | PreviewResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -128,7 +145,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreatePreviewRequest,
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Start a face swap preview (a single swapped frame).
 
      The older doc page marks both body fields optional; the current reference marks both required.
@@ -144,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreviewResponse
+        BusinessError | PreviewResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -157,7 +174,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreatePreviewRequest,
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Start a face swap preview (a single swapped frame).
 
      The older doc page marks both body fields optional; the current reference marks both required.
@@ -173,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreviewResponse]
+        Response[BusinessError | PreviewResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -189,7 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreatePreviewRequest,
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Start a face swap preview (a single swapped frame).
 
      The older doc page marks both body fields optional; the current reference marks both required.
@@ -205,7 +222,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreviewResponse
+        BusinessError | PreviewResponse | ErrorResponse
     """
 
     return (

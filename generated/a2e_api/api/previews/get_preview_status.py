@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.preview_response import PreviewResponse
 from ...types import UNSET, Response
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = PreviewResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | PreviewResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = PreviewResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -76,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     field_id: str,
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Get the status of one face swap preview.
 
     Args:
@@ -100,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreviewResponse]
+        Response[BusinessError | PreviewResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +135,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     field_id: str,
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Get the status of one face swap preview.
 
     Args:
@@ -129,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreviewResponse
+        BusinessError | PreviewResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -142,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     field_id: str,
-) -> Response[ErrorResponse | PreviewResponse]:
+) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Get the status of one face swap preview.
 
     Args:
@@ -153,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | PreviewResponse]
+        Response[BusinessError | PreviewResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     field_id: str,
-) -> ErrorResponse | PreviewResponse | None:
+) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Get the status of one face swap preview.
 
     Args:
@@ -180,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | PreviewResponse
+        BusinessError | PreviewResponse | ErrorResponse
     """
 
     return (

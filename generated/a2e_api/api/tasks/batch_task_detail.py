@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.batch_detail_request import BatchDetailRequest
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.task_list_response import TaskListResponse
 from ...types import Response
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | TaskListResponse | None:
+) -> BusinessError | TaskListResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = TaskListResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | TaskListResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskListResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | TaskListResponse]:
+) -> Response[BusinessError | TaskListResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BatchDetailRequest,
-) -> Response[ErrorResponse | TaskListResponse]:
+) -> Response[BusinessError | TaskListResponse | ErrorResponse]:
     """Task records for several ids in one request.
 
      The reference gives no response shape; `data` is read as a list of task records (as in the records
@@ -100,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskListResponse]
+        Response[BusinessError | TaskListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +135,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BatchDetailRequest,
-) -> ErrorResponse | TaskListResponse | None:
+) -> BusinessError | TaskListResponse | ErrorResponse | None:
     """Task records for several ids in one request.
 
      The reference gives no response shape; `data` is read as a list of task records (as in the records
@@ -134,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskListResponse
+        BusinessError | TaskListResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -147,7 +164,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BatchDetailRequest,
-) -> Response[ErrorResponse | TaskListResponse]:
+) -> Response[BusinessError | TaskListResponse | ErrorResponse]:
     """Task records for several ids in one request.
 
      The reference gives no response shape; `data` is read as a list of task records (as in the records
@@ -163,7 +180,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskListResponse]
+        Response[BusinessError | TaskListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -179,7 +196,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BatchDetailRequest,
-) -> ErrorResponse | TaskListResponse | None:
+) -> BusinessError | TaskListResponse | ErrorResponse | None:
     """Task records for several ids in one request.
 
      The reference gives no response shape; `data` is read as a list of task records (as in the records
@@ -195,7 +212,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskListResponse
+        BusinessError | TaskListResponse | ErrorResponse
     """
 
     return (

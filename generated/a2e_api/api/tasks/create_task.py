@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.create_task_request import CreateTaskRequest
 from ...models.error_response import ErrorResponse
 from ...models.task_response import TaskResponse
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = TaskResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | TaskResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -81,7 +98,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +111,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTaskRequest,
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Start a face swap video task (asynchronous; spends credits).
 
      Answers as soon as the task is accepted, with the new task record (`current_status` usually
@@ -112,7 +129,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskResponse]
+        Response[BusinessError | TaskResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -130,7 +147,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTaskRequest,
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Start a face swap video task (asynchronous; spends credits).
 
      Answers as soon as the task is accepted, with the new task record (`current_status` usually
@@ -148,7 +165,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskResponse
+        BusinessError | TaskResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -161,7 +178,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTaskRequest,
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Start a face swap video task (asynchronous; spends credits).
 
      Answers as soon as the task is accepted, with the new task record (`current_status` usually
@@ -179,7 +196,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskResponse]
+        Response[BusinessError | TaskResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -195,7 +212,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTaskRequest,
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Start a face swap video task (asynchronous; spends credits).
 
      Answers as soon as the task is accepted, with the new task record (`current_status` usually
@@ -213,7 +230,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskResponse
+        BusinessError | TaskResponse | ErrorResponse
     """
 
     return (

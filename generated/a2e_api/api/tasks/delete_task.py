@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.delete_response import DeleteResponse
 from ...models.error_response import ErrorResponse
 from ...types import Response
@@ -27,9 +28,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = DeleteResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | DeleteResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = DeleteResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +101,7 @@ def sync_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     """Delete a face swap task record.
 
      Deleting does not promise to cancel processing that has already started. `data` is not documented;
@@ -98,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteResponse | ErrorResponse]
+        Response[BusinessError | DeleteResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +133,7 @@ def sync(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     """Delete a face swap task record.
 
      Deleting does not promise to cancel processing that has already started. `data` is not documented;
@@ -130,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteResponse | ErrorResponse
+        BusinessError | DeleteResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -143,7 +160,7 @@ async def asyncio_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DeleteResponse | ErrorResponse]:
+) -> Response[BusinessError | DeleteResponse | ErrorResponse]:
     """Delete a face swap task record.
 
      Deleting does not promise to cancel processing that has already started. `data` is not documented;
@@ -157,7 +174,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteResponse | ErrorResponse]
+        Response[BusinessError | DeleteResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +190,7 @@ async def asyncio(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DeleteResponse | ErrorResponse | None:
+) -> BusinessError | DeleteResponse | ErrorResponse | None:
     """Delete a face swap task record.
 
      Deleting does not promise to cancel processing that has already started. `data` is not documented;
@@ -187,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteResponse | ErrorResponse
+        BusinessError | DeleteResponse | ErrorResponse
     """
 
     return (

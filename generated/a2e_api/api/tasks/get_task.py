@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.task_response import TaskResponse
 from ...types import Response
@@ -27,9 +28,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = TaskResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | TaskResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +101,7 @@ def sync_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Details of one face swap task (the source of truth for its state).
 
     Args:
@@ -95,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskResponse]
+        Response[BusinessError | TaskResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -113,7 +130,7 @@ def sync(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Details of one face swap task (the source of truth for its state).
 
     Args:
@@ -124,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskResponse
+        BusinessError | TaskResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -137,7 +154,7 @@ async def asyncio_detailed(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | TaskResponse]:
+) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Details of one face swap task (the source of truth for its state).
 
     Args:
@@ -148,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskResponse]
+        Response[BusinessError | TaskResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +181,7 @@ async def asyncio(
     field_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | TaskResponse | None:
+) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Details of one face swap task (the source of truth for its state).
 
     Args:
@@ -175,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskResponse
+        BusinessError | TaskResponse | ErrorResponse
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.task_records_response import TaskRecordsResponse
 from ...types import UNSET, Response
@@ -35,9 +36,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | TaskRecordsResponse | None:
+) -> BusinessError | TaskRecordsResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = TaskRecordsResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | TaskRecordsResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskRecordsResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -74,7 +91,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | TaskRecordsResponse]:
+) -> Response[BusinessError | TaskRecordsResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,7 +105,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     page_num: int = 1,
     page_size: int = 10,
-) -> Response[ErrorResponse | TaskRecordsResponse]:
+) -> Response[BusinessError | TaskRecordsResponse | ErrorResponse]:
     """List the user's face swap tasks, one page at a time.
 
      The older doc page types `pageNum`/`pageSize` as strings; the current reference types them as
@@ -105,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskRecordsResponse]
+        Response[BusinessError | TaskRecordsResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -125,7 +142,7 @@ def sync(
     client: AuthenticatedClient | Client,
     page_num: int = 1,
     page_size: int = 10,
-) -> ErrorResponse | TaskRecordsResponse | None:
+) -> BusinessError | TaskRecordsResponse | ErrorResponse | None:
     """List the user's face swap tasks, one page at a time.
 
      The older doc page types `pageNum`/`pageSize` as strings; the current reference types them as
@@ -142,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskRecordsResponse
+        BusinessError | TaskRecordsResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -157,7 +174,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     page_num: int = 1,
     page_size: int = 10,
-) -> Response[ErrorResponse | TaskRecordsResponse]:
+) -> Response[BusinessError | TaskRecordsResponse | ErrorResponse]:
     """List the user's face swap tasks, one page at a time.
 
      The older doc page types `pageNum`/`pageSize` as strings; the current reference types them as
@@ -174,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskRecordsResponse]
+        Response[BusinessError | TaskRecordsResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -192,7 +209,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     page_num: int = 1,
     page_size: int = 10,
-) -> ErrorResponse | TaskRecordsResponse | None:
+) -> BusinessError | TaskRecordsResponse | ErrorResponse | None:
     """List the user's face swap tasks, one page at a time.
 
      The older doc page types `pageNum`/`pageSize` as strings; the current reference types them as
@@ -209,7 +226,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskRecordsResponse
+        BusinessError | TaskRecordsResponse | ErrorResponse
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.task_status_list_response import TaskStatusListResponse
 from ...types import Response
@@ -22,9 +23,25 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | TaskStatusListResponse | None:
+) -> BusinessError | TaskStatusListResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = TaskStatusListResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | TaskStatusListResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskStatusListResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -56,7 +73,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | TaskStatusListResponse]:
+) -> Response[BusinessError | TaskStatusListResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +85,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | TaskStatusListResponse]:
+) -> Response[BusinessError | TaskStatusListResponse | ErrorResponse]:
     """Status of the user's face swap tasks that are still in flight.
 
      Takes no parameters and answers a list; the caller finds its task by `_id`. The doc example lists
@@ -81,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskStatusListResponse]
+        Response[BusinessError | TaskStatusListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -96,7 +113,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | TaskStatusListResponse | None:
+) -> BusinessError | TaskStatusListResponse | ErrorResponse | None:
     """Status of the user's face swap tasks that are still in flight.
 
      Takes no parameters and answers a list; the caller finds its task by `_id`. The doc example lists
@@ -109,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskStatusListResponse
+        BusinessError | TaskStatusListResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -120,7 +137,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ErrorResponse | TaskStatusListResponse]:
+) -> Response[BusinessError | TaskStatusListResponse | ErrorResponse]:
     """Status of the user's face swap tasks that are still in flight.
 
      Takes no parameters and answers a list; the caller finds its task by `_id`. The doc example lists
@@ -133,7 +150,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | TaskStatusListResponse]
+        Response[BusinessError | TaskStatusListResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -146,7 +163,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ErrorResponse | TaskStatusListResponse | None:
+) -> BusinessError | TaskStatusListResponse | ErrorResponse | None:
     """Status of the user's face swap tasks that are still in flight.
 
      Takes no parameters and answers a list; the caller finds its task by `_id`. The doc example lists
@@ -159,7 +176,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | TaskStatusListResponse
+        BusinessError | TaskStatusListResponse | ErrorResponse
     """
 
     return (

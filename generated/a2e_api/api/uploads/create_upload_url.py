@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.business_error import BusinessError
 from ...models.error_response import ErrorResponse
 from ...models.upload_url_request import UploadUrlRequest
 from ...models.upload_url_response import UploadUrlResponse
@@ -32,9 +33,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | UploadUrlResponse | None:
+) -> BusinessError | UploadUrlResponse | ErrorResponse | None:
     if response.status_code == 200:
-        response_200 = UploadUrlResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> BusinessError | UploadUrlResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = UploadUrlResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BusinessError.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -76,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | UploadUrlResponse]:
+) -> Response[BusinessError | UploadUrlResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadUrlRequest,
-) -> Response[ErrorResponse | UploadUrlResponse]:
+) -> Response[BusinessError | UploadUrlResponse | ErrorResponse]:
     """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
 
      Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
@@ -105,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | UploadUrlResponse]
+        Response[BusinessError | UploadUrlResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -123,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadUrlRequest,
-) -> ErrorResponse | UploadUrlResponse | None:
+) -> BusinessError | UploadUrlResponse | ErrorResponse | None:
     """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
 
      Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
@@ -139,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | UploadUrlResponse
+        BusinessError | UploadUrlResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -152,7 +169,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadUrlRequest,
-) -> Response[ErrorResponse | UploadUrlResponse]:
+) -> Response[BusinessError | UploadUrlResponse | ErrorResponse]:
     """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
 
      Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
@@ -168,7 +185,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | UploadUrlResponse]
+        Response[BusinessError | UploadUrlResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadUrlRequest,
-) -> ErrorResponse | UploadUrlResponse | None:
+) -> BusinessError | UploadUrlResponse | ErrorResponse | None:
     """Get a pre-signed R2 PUT URL and the public CDN URL the file will have.
 
      Flow: call this, PUT the file bytes to `uploadUrl` with the same Content-Type, then use `cdnUrl` as
@@ -200,7 +217,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | UploadUrlResponse
+        BusinessError | UploadUrlResponse | ErrorResponse
     """
 
     return (
