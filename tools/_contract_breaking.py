@@ -22,15 +22,20 @@ is a client, so the two sides of an operation are read in opposite directions:
   as a removal plus an addition), a removed server URL and a changed security requirement are breaking.
 
 Operations are matched by operationId first, then by method and path template (parameter names ignored).
+The alternatives of an anyOf/oneOf are matched by the component schema they were written as (`$ref`
+name), then by kind (object, array, string, ...); a matched alternative's changes are reported under
+`<Name>` (or `<kind>`) in the path, e.g. `get_task 200 <TaskResponse>.data.name`, and an alternative left
+without a match is `alternative-added` / `alternative-removed`, named when it is a component schema
+(`alternative-added: get_task 200 (BusinessError)`).
 Not compared: additionalProperties, readOnly/writeOnly, defaults (reported, never breaking), links,
 callbacks.
 
 Each change has an id, `<kind>: <where>` plus ` (<detail>)` when there is one, e.g.
-`property-removed: get_task 200 data.name`. Breaking changes fail the layer unless openapi/CHANGELOG.yaml
-accepts them:
+`property-removed: get_task 200 <TaskResponse>.data.name`. Breaking changes fail the layer unless
+openapi/CHANGELOG.yaml accepts them:
 
     accepted:
-      - change: "property-removed: get_task 200 data.name"   # the id exactly as printed
+      - change: "property-removed: get_task 200 <TaskResponse>.data.name"   # the id exactly as printed
         reason: "A2E stopped sending it (reference of 2027-01)."
 
 `*` in `change` matches any text (e.g. `property-removed: * data.name` for every operation returning the
@@ -49,7 +54,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from _contract_common import Json, LayerResult, Operation, inline_refs, iter_operations, operation_parameters
+from _contract_common import (
+    COMPONENT,
+    Json,
+    LayerResult,
+    Operation,
+    inline_refs,
+    iter_operations,
+    operation_parameters,
+)
 
 JSON_MEDIA = "application/json"
 MIN_KEYS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
@@ -191,6 +204,24 @@ def _kind(schema: dict[str, Json]) -> str:
     return _show_types(types - {"null"} if types is not None else None) or "null"
 
 
+def _by_name(alternatives: list[dict[str, Json]]) -> dict[str, dict[str, Json]]:
+    """The alternatives that are a component schema, by its name (names met more than once left out)."""
+    names = [alt.get(COMPONENT) for alt in alternatives]
+    return {
+        name: alt
+        for name, alt in zip(names, alternatives, strict=True)
+        if isinstance(name, str) and names.count(name) == 1
+    }
+
+
+def _count(more: list[dict[str, Json]], fewer: list[dict[str, Json]], kind: str) -> str:
+    """Detail of an added or removed alternative: its component names when that is unambiguous."""
+    names = [alt.get(COMPONENT) for alt in more]
+    if not fewer and all(isinstance(name, str) for name in names):
+        return ", ".join(sorted(str(name) for name in names))
+    return f"{len(more) - len(fewer)} x {kind}"
+
+
 # ------------------------------------------------------------------------------- schema comparison
 class _SchemaDiff:
     def __init__(self, prefix: str, direction: Direction, out: list[Change]) -> None:
@@ -208,8 +239,14 @@ class _SchemaDiff:
         if old_alts is None and new_alts is None:
             self._single(old, new, path)
             return
-        olds, news = old_alts or [old], new_alts or [new]
+        olds, news = list(old_alts or [old]), list(new_alts or [new])
         suffix = len(olds) > 1 or len(news) > 1
+        # alternatives written as the same component schema are paired by its name, the rest by kind
+        old_named, new_named = _by_name(olds), _by_name(news)
+        for name in sorted(old_named.keys() & new_named.keys()):
+            olds.remove(old_named[name])
+            news.remove(new_named[name])
+            self._single(old_named[name], new_named[name], f"{path}<{name}>" if suffix else path)
         by_kind_old, by_kind_new = defaultdict(list), defaultdict(list)
         for alt in olds:
             by_kind_old[_kind(alt)].append(alt)
@@ -223,10 +260,10 @@ class _SchemaDiff:
                 continue
             if len(was) > len(now):
                 narrowed = self.direction is Direction.REQUEST
-                self.add("alternative-removed", path, f"{len(was) - len(now)} x {kind}", narrowed)
+                self.add("alternative-removed", path, _count(was, now, kind), narrowed)
             elif len(now) > len(was):
                 widened = self.direction is Direction.RESPONSE
-                self.add("alternative-added", path, f"{len(now) - len(was)} x {kind}", widened)
+                self.add("alternative-added", path, _count(now, was, kind), widened)
 
     def _single(self, old: dict[str, Json], new: dict[str, Json], path: str) -> None:
         old_types, new_types = _types(old), _types(new)
@@ -353,7 +390,7 @@ def _match_operations(
 
 def compare_specs(base: dict[str, Json], head: dict[str, Json]) -> list[Change]:
     """Every change from `base` to `head`, breaking or not, in document order, each id once."""
-    base, head = inline_refs(base), inline_refs(head)
+    base, head = inline_refs(base, mark=True), inline_refs(head, mark=True)
     changes: list[Change] = []
     base_urls = [s.get("url") for s in base.get("servers") or [] if isinstance(s, dict)]
     head_urls = [s.get("url") for s in head.get("servers") or [] if isinstance(s, dict)]

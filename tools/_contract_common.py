@@ -119,11 +119,18 @@ def follow(document: Json, node: Json, pointer: str = "") -> tuple[Json, str]:
     return node, pointer
 
 
-def inline_refs(document: dict[str, Json]) -> dict[str, Json]:
+SCHEMA_PREFIX = "#/components/schemas/"
+COMPONENT = "x-component"
+"""Key `inline_refs(..., mark=True)` adds to an inlined component schema: the component's name."""
+
+
+def inline_refs(document: dict[str, Json], *, mark: bool = False) -> dict[str, Json]:
     """A copy of `document` with every local `$ref` replaced by (a copy of) its target.
 
     Sibling keywords of a `$ref` (3.1 allows them) are laid over the target. A `$ref` met again while
-    it is being expanded (a recursive schema) is left as is, so the result is always finite.
+    it is being expanded (a recursive schema) is left as is, so the result is always finite. With
+    `mark`, a `$ref` to a component schema leaves the component's name under the `COMPONENT` key of the
+    copy (so that the alternatives of an anyOf/oneOf can still be told apart by name).
     """
 
     def expand(node: Json, active: frozenset[str]) -> Json:
@@ -135,7 +142,11 @@ def inline_refs(document: dict[str, Json]) -> dict[str, Json]:
         if isinstance(ref, str) and ref.startswith("#") and ref not in active:
             target = expand(copy.deepcopy(pointer_get(document, ref)), active | {ref})
             siblings = {k: expand(v, active) for k, v in node.items() if k != "$ref"}
-            return {**target, **siblings} if isinstance(target, dict) else target
+            if not isinstance(target, dict):
+                return target
+            name = ref.removeprefix(SCHEMA_PREFIX)
+            named = {COMPONENT: name} if mark and ref.startswith(SCHEMA_PREFIX) and "/" not in name else {}
+            return {**target, **siblings, **named}
         return {key: expand(value, active) for key, value in node.items()}
 
     result = expand(document, frozenset())

@@ -5,6 +5,9 @@ Examples checked:
   followed: validated against the media type's schema, then parsed with the generated client: request
   bodies with `a2e_api.models.<Schema>.from_dict`, responses with the operation module's
   `_parse_response`, which must give the response's model (not None, not another status's model);
+  for a 200 (`oneOf` the success envelope and BusinessError) that is the alternative the example
+  validates against, so documented bodies must parse as the success model and error bodies as
+  BusinessError;
 - parameter-level `example` / `examples`: validated against the parameter's schema;
 - schema-level `examples` anywhere in the document (component schemas, properties, parameters):
   validated against that schema; those of a component schema with a generated model are parsed with
@@ -73,8 +76,9 @@ def collect_examples(spec: dict[str, Json]) -> list[DocExample]:
                 if not isinstance(media, dict):
                     continue
                 pointer = f"{at}/content/{escape_pointer(str(media_type))}/schema"
-                model = _model_name(media.get("schema"))
+                schema = media.get("schema")
                 for name, value in _media_examples(spec, media, f"{op.label} {status}"):
+                    model = _model_name(schema) or _matching_alternative(spec, schema, value)
                     found.append(DocExample(name, value, pointer, model, op, int(status)))
     found += _parameter_examples(spec)
     for pointer, schema in iter_schemas(spec):
@@ -118,6 +122,21 @@ def _model_name(schema: Json) -> str | None:
     return None
 
 
+def _matching_alternative(spec: dict[str, Json], schema: Json, value: Json) -> str | None:
+    """For a `oneOf`/`anyOf` of component schemas (a 200: success envelope or BusinessError), the one
+    component `value` validates against; None when it is not such a union or not exactly one matches."""
+    alternatives = next(
+        (schema[key] for key in ("oneOf", "anyOf") if isinstance(schema, dict) and key in schema), None
+    )
+    names = [_model_name(alt) for alt in alternatives] if isinstance(alternatives, list) else []
+    matching = [
+        name
+        for name in names
+        if name is not None and not schema_errors(spec, f"/components/schemas/{escape_pointer(name)}", value)
+    ]
+    return matching[0] if len(matching) == 1 else None
+
+
 # ------------------------------------------------------------------------------------------ checks
 def schema_errors(spec: dict[str, Json], pointer: str, value: Json) -> list[str]:
     """Why `value` does not validate against the schema at `pointer` (empty: it validates)."""
@@ -132,7 +151,23 @@ def schema_errors(spec: dict[str, Json], pointer: str, value: Json) -> list[str]
         {"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry, format_checker=OAS31Validator.FORMAT_CHECKER
     )
     errors = sorted(validator.iter_errors(value), key=lambda error: list(error.absolute_path))
-    return [f"at {_json_path(error.absolute_path)}: {error.message}" for error in errors]
+    return [line for error in errors for line in _error_lines(error)]
+
+
+def _error_lines(error: Any, indent: str = "") -> list[str]:
+    """One line per problem; a failed oneOf/anyOf lists what is wrong for each alternative, by name."""
+    where = f"{indent}at {_json_path(error.absolute_path)}"
+    alternatives = error.validator_value
+    if error.validator not in ("oneOf", "anyOf") or not error.context or not isinstance(alternatives, list):
+        return [f"{where}: {error.message}"]
+    lines = [f"{where}: matches none of the {len(alternatives)} {error.validator} alternatives"]
+    for sub in sorted(error.context, key=lambda e: (e.schema_path[0], list(e.absolute_path))):
+        index = sub.schema_path[0]
+        label = _model_name(alternatives[index]) or f"alternative {index}"
+        nested = _error_lines(sub, indent + "  ")
+        lines.append(f"{indent}  {label}: {nested[0].lstrip()}")
+        lines += nested[1:]
+    return lines
 
 
 def _json_path(parts: Any) -> str:
@@ -182,7 +217,12 @@ def parse_errors(example: DocExample) -> list[str]:
     except Exception as exc:  # anything the generated code raises is a finding
         return [f"the generated client raised {type(exc).__name__}: {exc}"]
     if not isinstance(parsed, model):
-        return [f"parsed as {type(parsed).__name__}, want {PACKAGE}.models.{example.model}"]
+        wanted = f"parsed as {type(parsed).__name__}, want {PACKAGE}.models.{example.model}"
+        try:  # why the wanted model did not come out (a union's parser swallows the reason)
+            model.from_dict(example.value)
+        except Exception as exc:
+            wanted += f" ({example.model}.from_dict raised {type(exc).__name__}: {exc})"
+        return [wanted]
     return [f"round trip: {line}" for line in survives(example.value, parsed.to_dict())]
 
 
@@ -202,6 +242,8 @@ def check_example(spec: dict[str, Json], example: DocExample) -> list[str]:
         problems = schema_errors(spec, example.schema_pointer, example.value)
     except Exception as exc:  # an unresolvable schema is reported, not raised
         return [f"cannot validate against {example.schema_pointer}: {type(exc).__name__}: {exc}"]
+    if example.operation is not None and example.model is None:
+        problems.append("matches no single component schema of the answer, so no model to parse it with")
     return problems + parse_errors(example)
 
 

@@ -16,8 +16,11 @@ parameters            every parameter has a description and a schema; every `{na
                       is a required `in: path` parameter and every path parameter is in the template.
 json-request-body     a request body is required, is application/json only and its schema is a `$ref` to
                       a component schema (so the generated model has a stable, readable name).
-success-envelope      exactly one 2xx response, 200, application/json, whose schema is a `$ref` to a
-                      component schema with a required integer `code` (A2E's `{code, data}` envelope).
+success-envelope      exactly one 2xx response, 200, application/json, whose schema is a `oneOf` of two
+                      component `$ref`s: the operation's success envelope (a required integer `code` that
+                      is `const: 0`, and a `data` property) and BusinessError (A2E's error envelope under
+                      HTTP 200: a required integer `code` that is `not: {const: 0}`), so the two are
+                      disjoint and a parser tells them apart by `code`.
 error-responses       statuses are explicit codes (no `default`, no `4XX`); every 4xx/5xx answer is
                       application/json with the ErrorResponse schema; every operation documents 401.
 no-response-enums     no `enum` in a schema an answer uses: generated enums reject values they do not
@@ -51,6 +54,7 @@ from _contract_common import (
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 PATH_TEMPLATE = re.compile(r"\{([^}]+)\}")
 ERROR_SCHEMA = "#/components/schemas/ErrorResponse"
+BUSINESS_ERROR_SCHEMA = "#/components/schemas/BusinessError"
 JSON_MEDIA = "application/json"
 
 RULES = (
@@ -241,6 +245,7 @@ def _operations(spec: dict[str, Json]) -> list[LintProblem]:
         problems += _guarded(op.label, partial(_parameters, spec, op))
         problems += _guarded(op.label, partial(_request_body, spec, op))
         problems += _guarded(op.label, partial(_responses, spec, op))
+    problems += _guarded(BUSINESS_ERROR_SCHEMA, partial(_business_error, spec))
     return problems
 
 
@@ -360,18 +365,7 @@ def _responses(spec: dict[str, Json], op: Operation) -> list[LintProblem]:
         schema = media.get("schema") if isinstance(media, dict) else None
         where = f"{op.label} {status}"
         if status == "200":
-            ref = _component_schema_ref(schema)
-            if ref is None:
-                problems.append(
-                    LintProblem("success-envelope", where, f"{JSON_MEDIA} schema is not a component $ref")
-                )
-                continue
-            properties, required = merged_object(spec, schema)
-            code, _ = follow(spec, properties.get("code"))
-            if "code" not in required or not (isinstance(code, dict) and code.get("type") == "integer"):
-                problems.append(
-                    LintProblem("success-envelope", where, f"{ref} has no required integer `code`")
-                )
+            problems += _success_union(spec, where, schema)
         elif status[:1] in ("4", "5") and not (
             isinstance(schema, dict) and schema.get("$ref") == ERROR_SCHEMA
         ):
@@ -379,6 +373,68 @@ def _responses(spec: dict[str, Json], op: Operation) -> list[LintProblem]:
                 LintProblem("error-responses", where, f"answer is not {JSON_MEDIA} with {ERROR_SCHEMA}")
             )
     return problems
+
+
+def _is_zero(value: Json) -> bool:
+    return type(value) is int and value == 0
+
+
+def _integer_code(spec: dict[str, Json], schema: Json) -> dict[str, Json] | None:
+    """The schema of a required integer `code` of an object schema (None: there is none)."""
+    properties, required = merged_object(spec, schema)
+    code, _ = follow(spec, properties.get("code"))
+    if "code" in required and isinstance(code, dict) and code.get("type") == "integer":
+        return code
+    return None
+
+
+def _success_union(spec: dict[str, Json], where: str, schema: Json) -> list[LintProblem]:
+    """The 200 answer: `oneOf` the success envelope and BusinessError, each a component `$ref`."""
+    alternatives = schema.get("oneOf") if isinstance(schema, dict) else None
+    refs = [_component_schema_ref(alt) for alt in alternatives] if isinstance(alternatives, list) else []
+    if len(refs) != 2 or None in refs:
+        message = (
+            f"{JSON_MEDIA} schema is not a oneOf of two component $refs "
+            f"(the success envelope and {BUSINESS_ERROR_SCHEMA})"
+        )
+        return [LintProblem("success-envelope", where, message)]
+    if BUSINESS_ERROR_SCHEMA not in refs:
+        message = f"the oneOf lacks {BUSINESS_ERROR_SCHEMA} (A2E's errors under HTTP 200)"
+        return [LintProblem("success-envelope", where, message)]
+    success = [ref for ref in refs if ref != BUSINESS_ERROR_SCHEMA]
+    if len(success) != 1:
+        message = f"both alternatives are {BUSINESS_ERROR_SCHEMA}; one must be the success envelope"
+        return [LintProblem("success-envelope", where, message)]
+    ref = success[0]
+    code = _integer_code(spec, {"$ref": ref})
+    if code is None:
+        return [LintProblem("success-envelope", where, f"{ref} has no required integer `code`")]
+    problems = []
+    if not _is_zero(code.get("const")):
+        message = f"{ref}: `code` is not `const: 0`, so it overlaps {BUSINESS_ERROR_SCHEMA}"
+        problems.append(LintProblem("success-envelope", where, message))
+    if "data" not in merged_object(spec, {"$ref": ref})[0]:
+        problems.append(LintProblem("success-envelope", where, f"{ref} has no `data` property"))
+    return problems
+
+
+def _business_error(spec: dict[str, Json]) -> list[LintProblem]:
+    """BusinessError, if any operation exists: a required integer `code` that is `not: {const: 0}`."""
+    if next(iter_operations(spec), None) is None:
+        return []
+    where = BUSINESS_ERROR_SCHEMA.removeprefix("#")
+    try:
+        follow(spec, {"$ref": BUSINESS_ERROR_SCHEMA})
+    except KeyError:
+        return [LintProblem("success-envelope", where, "missing (A2E's error envelope under HTTP 200)")]
+    code = _integer_code(spec, {"$ref": BUSINESS_ERROR_SCHEMA})
+    if code is None:
+        return [LintProblem("success-envelope", where, "has no required integer `code`")]
+    excluded = code.get("not")
+    if not (isinstance(excluded, dict) and set(excluded) == {"const"} and _is_zero(excluded["const"])):
+        message = "`code` is not `not: {const: 0}`, so it overlaps the success envelopes"
+        return [LintProblem("success-envelope", where, message)]
+    return []
 
 
 # ---------------------------------------------------------------------------------------- schemas

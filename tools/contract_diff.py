@@ -20,7 +20,7 @@
              openapi/CHANGELOG.yaml accepts them with a reason:
 
                  accepted:
-                   - change: "property-removed: get_task 200 data.name"   # id exactly as printed
+                   - change: "property-removed: get_task 200 <TaskResponse>.data.name"   # as printed
                      reason: "A2E stopped sending it."
 
 Every layer runs; the exit status is 1 if any failed, 2 on a usage error, else 0. A layer that cannot

@@ -68,7 +68,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "removed response field",
         lambda s: _props(s, "FaceSwapTask").pop("name"),
-        "property-removed: get_task 200 data.name",
+        "property-removed: get_task 200 <TaskResponse>.data.name",
         True,
     ),
     (
@@ -94,7 +94,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "response type change",
         lambda s: _props(s, "FaceSwapTask")["duration"].update(type="string"),
-        "type-changed: get_task 200 data.duration (integer|null -> string)",
+        "type-changed: get_task 200 <TaskResponse>.data.duration (integer|null -> string)",
         True,
     ),
     (
@@ -106,7 +106,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "widened response type",
         lambda s: _props(s, "FaceImage")["face_url"].update(type=["string", "null"]),
-        "type-widened: add_face_image 200 data[].face_url (string -> null|string)",
+        "type-widened: add_face_image 200 <FaceImageListResponse>.data[].face_url (string -> null|string)",
         True,
     ),
     (
@@ -142,7 +142,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "response field made optional",
         lambda s: _schemas(s)["FaceSwapTask"]["required"].remove("current_status"),
-        "property-became-optional: get_task 200 data.current_status",
+        "property-became-optional: get_task 200 <TaskResponse>.data.current_status",
         True,
     ),
     (
@@ -174,13 +174,19 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "format on a response timestamp",
         lambda s: _schemas(s)["Timestamp"].update(format="date-time"),
-        "format-changed: get_task 200 data.createdAt (none -> date-time)",
+        "format-changed: get_task 200 <TaskResponse>.data.createdAt (none -> date-time)",
         True,
     ),
     (
         "response alternative added",
         _add_string_alternative,
-        "alternative-added: list_face_images 200 data (1 x string)",
+        "alternative-added: list_face_images 200 <FaceImageRecordsResponse>.data (1 x string)",
+        True,
+    ),
+    (
+        "removed field of the 200 error alternative",
+        lambda s: _schemas(s)["BusinessError"]["allOf"][1]["properties"].pop("data"),
+        "property-removed: get_task 200 <BusinessError>.data",
         True,
     ),
     (
@@ -205,7 +211,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "response field added",
         lambda s: _props(s, "FaceSwapTask").update(thumbnail_url={"type": "string"}),
-        "property-added: get_task 200 data.thumbnail_url",
+        "property-added: get_task 200 <TaskResponse>.data.thumbnail_url",
         False,
     ),
     (
@@ -239,13 +245,13 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "narrowed response type",
         lambda s: _props(s, "FaceSwapTask")["duration"].update(type="integer"),
-        "type-narrowed: get_task 200 data.duration (integer|null -> integer)",
+        "type-narrowed: get_task 200 <TaskResponse>.data.duration (integer|null -> integer)",
         False,
     ),
     (
         "response field made required",
         lambda s: _schemas(s)["FaceSwapTask"]["required"].append("name"),
-        "property-became-required: get_task 200 data.name",
+        "property-became-required: get_task 200 <TaskResponse>.data.name",
         False,
     ),
     (
@@ -263,7 +269,7 @@ CASES: list[tuple[str, Callable[[Spec], Any], str, bool]] = [
     (
         "tighter response constraint",
         lambda s: _props(s, "TaskRecordsPage")["count"].update(minimum=1),
-        "constraint-narrowed: list_task_records 200 data.count (minimum 0 -> 1)",
+        "constraint-narrowed: list_task_records 200 <TaskRecordsResponse>.data.count (minimum 0 -> 1)",
         False,
     ),
     (
@@ -324,7 +330,7 @@ def test_non_breaking_additions_are_reported_and_pass(spec: Spec) -> None:
     report = result.render()
     assert f"{len(changes)} non-breaking change(s):" in report
     assert "ok        property-added: create_task body priority" in report
-    assert "ok        property-added: batch_task_detail 200 data[].thumbnail_url" in report
+    assert "ok        property-added: batch_task_detail 200 <TaskListResponse>.data[].thumbnail_url" in report
 
 
 def test_the_changelog_accepts_a_listed_change_and_still_fails_an_unlisted_one(spec: Spec) -> None:
@@ -355,18 +361,70 @@ def test_a_wildcard_accepts_the_same_change_in_every_operation(spec: Spec) -> No
     _props(head, "FaceSwapTask").pop("name")
     changes = compare_specs(spec, head)
     assert {c.id for c in changes} == {
-        "property-removed: create_task 200 data.name",
-        "property-removed: list_task_records 200 data.rows[].name",
-        "property-removed: batch_task_detail 200 data[].name",
-        "property-removed: get_task 200 data.name",
+        "property-removed: create_task 200 <TaskResponse>.data.name",
+        "property-removed: list_task_records 200 <TaskRecordsResponse>.data.rows[].name",
+        "property-removed: batch_task_detail 200 <TaskListResponse>.data[].name",
+        "property-removed: get_task 200 <TaskResponse>.data.name",
     }
-    flat_only = [Accepted("property-removed: * data.name", "Gone.")]
+    flat_only = [Accepted("property-removed: *.data.name", "Gone.")]
     assert judge_changes(changes, flat_only, "t").failed
-    everywhere = [Accepted("property-removed: * data*.name", "Gone.")]
+    everywhere = [Accepted("property-removed: *.data*.name", "Gone.")]
     assert judge_changes(changes, everywhere, "t").status is Status.PASS
     # `[]` and `{}` in ids are plain text, not patterns
-    assert not Accepted("property-removed: * data[].nam", "x").matches(changes[2])
-    assert Accepted("property-removed: batch_task_detail 200 data[].name", "x").matches(changes[2])
+    assert not Accepted("property-removed: *.data[].nam", "x").matches(changes[2])
+    assert Accepted("property-removed: batch_task_detail 200 <TaskListResponse>.data[].name", "x").matches(
+        changes[2]
+    )
+
+
+def _without_business_error(spec: Spec) -> Spec:
+    """`spec` before BusinessError: each 200 a `$ref` to its success envelope, `code` any integer."""
+    old = copy.deepcopy(spec)
+    for item in old["paths"].values():
+        for op in item.values():
+            media = op["responses"]["200"]["content"]["application/json"]
+            media["schema"] = media["schema"]["oneOf"][0]
+            media["examples"].pop("busy_code")
+    for name, schema in _schemas(old).items():
+        if name.endswith("Response") and name != "ErrorResponse":
+            schema["allOf"][1]["properties"]["code"].pop("const")
+    del _schemas(old)["BusinessError"]
+    del old["components"]["examples"]["BusyAnswer"]
+    return old
+
+
+def test_the_200_error_alternative_is_named_and_accepted_by_the_project_changelog(spec: Spec) -> None:
+    from contract_diff import CHANGELOG
+
+    old = _without_business_error(spec)
+    operations = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    changes = compare_specs(old, spec)
+    assert sorted(c.id for c in changes if c.breaking) == sorted(
+        f"alternative-added: {op} 200 (BusinessError)" for op in operations
+    )
+    # the success envelope is still compared with its old self (by name), so its changes are seen
+    harmless = {c.id for c in changes if not c.breaking}
+    assert len(harmless) == len(operations) == 12
+    assert "enum-narrowed: get_task 200 <TaskResponse>.code (now only 0)" in harmless
+    accepted = load_changelog(CHANGELOG)
+    assert judge_changes(changes, accepted, "4. breaking changes").status is Status.PASS
+    # the project's entry accepts exactly that, not some other alternative added to a 200
+    other = Change("alternative-added", "list_face_images 200 <FaceImageRecordsResponse>.data", "1 x string")
+    assert not any(entry.matches(other) for entry in accepted)
+
+    back = {c.id: c.breaking for c in compare_specs(spec, old)}
+    assert back["alternative-removed: get_task 200 (BusinessError)"] is False
+    assert back["enum-widened: get_task 200 <TaskResponse>.code (no longer restricted)"] is True
+
+
+def test_alternatives_without_a_component_name_are_still_paired_by_kind() -> None:
+    old = {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "string"}]}
+    new = {"oneOf": [{"type": "object", "properties": {}}, {"type": "string", "maxLength": 3}]}
+    changes = {c.id: c.breaking for c in compare_schemas(old, new, "op 200", Direction.RESPONSE)}
+    assert changes == {
+        "property-removed: op 200 <object>.a": True,
+        "constraint-narrowed: op 200 <string> (maxLength null -> 3)": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -438,10 +496,10 @@ def test_base_is_the_previous_version_of_the_spec(spec: Spec, git_repo: tuple[Pa
     report = result.render()
     assert f"openapi/a2e.yaml at {first[:12]} -> the working copy" in report
     assert f"base: {first[:7]} first" in report
-    assert "BREAKING  property-removed: get_task 200 data.name" in report
+    assert "BREAKING  property-removed: get_task 200 <TaskResponse>.data.name" in report
 
     (repo / "changelog.yaml").write_text(
-        'accepted:\n  - change: "property-removed: * data*.name"\n    reason: Gone.\n'
+        'accepted:\n  - change: "property-removed: *.data*.name"\n    reason: Gone.\n'
     )
     assert check_breaking(path, repo=repo, changelog=repo / "changelog.yaml").status is Status.PASS
 

@@ -46,7 +46,7 @@ def test_a_broken_spec_fails_with_a_readable_report(spec: dict[str, Any], tmp_pa
     out = proc.stdout
     assert f"== 1. spec validity ({broken}): FAIL ==" in out
     assert "[operation-id] GET /api/v1/userFaceSwapTask/{_id}: no operationId" in out
-    assert "BREAKING  property-removed: list_task_records 200 data.rows[].name" in out
+    assert "BREAKING  property-removed: list_task_records 200 <TaskRecordsResponse>.data.rows[].name" in out
     assert "BREAKING  operation-renamed: GET /api/v1/userFaceSwapTask/{_id} (get_task -> None)" in out
     assert out.rstrip().endswith(
         "contract diff: 0 passed, 2 failed, 0 skipped -- FAILED: 1. spec validity; 4. breaking changes"

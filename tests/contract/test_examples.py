@@ -9,6 +9,8 @@ import pytest
 from contract_diff import DocExample, check_example, check_examples, collect_examples, survives
 
 EXAMPLES = collect_examples(contract_diff.load_spec(contract_diff.SPEC))
+_SPEC = contract_diff.load_spec(contract_diff.SPEC)
+OPERATIONS = {op["operationId"] for item in _SPEC["paths"].values() for op in item.values()}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.name for example in EXAMPLES])
@@ -18,22 +20,57 @@ def test_every_documented_example_validates_and_parses(spec: dict[str, Any], exa
 
 def test_every_component_example_and_doc_body_is_collected(spec: dict[str, Any]) -> None:
     media = [e for e in EXAMPLES if e.schema_pointer.endswith("/content/application~1json/schema")]
-    assert len(media) == len(spec["components"]["examples"]) == 12
+    # the 12 doc bodies, plus BusyAnswer once for each of the 12 operations' 200
+    assert len(spec["components"]["examples"]) == 13
+    assert len(media) == 12 + 12
     assert all(e.model is not None for e in media)
     # the schema-level examples of the records are parsed with their generated models
     parsed = {example.model for example in EXAMPLES if example.name.startswith("components/schemas/")}
     assert parsed == {None, "FaceImage", "FaceSwapTask"}
 
 
-def test_response_examples_parse_to_the_success_model() -> None:
+def test_response_examples_parse_to_the_success_model_or_to_business_error() -> None:
     responses = [example for example in EXAMPLES if example.status is not None]
-    assert {example.model for example in responses} == {
+    assert all(example.status == 200 for example in responses)
+    documented = [example for example in responses if not example.name.endswith(" busy_code")]
+    assert {example.model for example in documented} == {
         "FaceImageListResponse",
         "PreviewResponse",
         "TaskStatusListResponse",
         "TaskResponse",
     }
-    assert all(example.status == 200 for example in responses)
+    busy = [example for example in responses if example.name.endswith(" busy_code")]
+    assert len(OPERATIONS) == len(busy) == 12
+    assert {example.operation.operation_id for example in busy if example.operation} == OPERATIONS
+    assert {example.model for example in busy} == {"BusinessError"}
+
+
+def test_a_busy_answer_parses_as_business_error_not_as_the_success_model(spec: dict[str, Any]) -> None:
+    example = _doc_example("get_task 200 busy_code")
+    assert example.value["code"] == 429
+    as_success = DocExample(
+        example.name, example.value, example.schema_pointer, "TaskResponse", example.operation, 200
+    )
+    assert check_example(spec, as_success) == [
+        "parsed as BusinessError, want a2e_api.models.TaskResponse"
+        " (TaskResponse.from_dict raised ValueError: code must match const 0, got '429')"
+    ]
+
+
+def test_a_200_body_with_code_0_and_no_data_fits_neither_alternative(spec: dict[str, Any]) -> None:
+    example = _doc_example("get_task 200 busy_code")
+    value = {"code": 0, "msg": "ok"}
+    problems = check_example(
+        spec, DocExample(example.name, value, example.schema_pointer, None, example.operation, 200)
+    )
+    assert problems == [
+        "at $: matches none of the 2 oneOf alternatives",
+        "  TaskResponse: at $: 'data' is a required property",
+        "  BusinessError: at $.code: 0 should not be valid under {'const': 0}",
+        "matches no single component schema of the answer, so no model to parse it with",
+    ]
+    broken = _collect_with(spec, "get_task 200 busy_code", value)
+    assert broken.model is None
 
 
 def _doc_example(name: str) -> DocExample:
@@ -47,7 +84,11 @@ def test_a_task_record_without_its_id_fails_validation_and_parsing(spec: dict[st
         spec, DocExample(example.name, broken, example.schema_pointer, example.model, example.operation, 200)
     )
     assert any("'_id' is a required property" in problem for problem in problems)
-    assert any("the generated client raised KeyError" in problem for problem in problems)
+    # the union's parser falls back to BusinessError; the report still says why TaskResponse failed
+    assert (
+        "parsed as BusinessError, want a2e_api.models.TaskResponse"
+        " (TaskResponse.from_dict raised KeyError: '_id')"
+    ) in problems
 
 
 def test_a_wrongly_typed_field_fails_validation(spec: dict[str, Any]) -> None:
@@ -95,3 +136,9 @@ def test_parameter_examples_are_checked_against_the_parameter_schema(spec: dict[
     assert check_example(spec, examples["list_task_records query parameter pageNum"]) == []
     too_big = examples["list_task_records query parameter pageSize too_big"]
     assert check_example(spec, too_big) == ["at $: 500 is greater than the maximum of 100"]
+
+
+def _collect_with(spec: dict[str, Any], name: str, value: Any) -> DocExample:
+    """`name` as collect_examples finds it once BusyAnswer's value is `value`."""
+    spec["components"]["examples"]["BusyAnswer"]["value"] = value
+    return next(example for example in collect_examples(spec) if example.name == name)

@@ -54,6 +54,19 @@ def _set(node: dict[str, Any], key: str, value: Any) -> None:
     node[key] = value
 
 
+def _success_union(spec: Spec) -> list[dict[str, Any]]:
+    """The two alternatives of get_task's 200 (the success envelope, then BusinessError)."""
+    alternatives: list[dict[str, Any]] = _op(spec, TASK)["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["oneOf"]
+    return alternatives
+
+
+def _code(spec: Spec, schema: str) -> dict[str, Any]:
+    code: dict[str, Any] = spec["components"]["schemas"][schema]["allOf"][1]["properties"]["code"]
+    return code
+
+
 BREAKS: list[tuple[str, Callable[[Spec], None], str, str]] = [
     (
         "no operationId",
@@ -122,6 +135,50 @@ BREAKS: list[tuple[str, Callable[[Spec], None], str, str]] = [
         lambda s: s["components"]["schemas"]["TaskResponse"]["allOf"][1]["required"].remove("code"),
         "success-envelope",
         "TaskResponse has no required integer `code`",
+    ),
+    (
+        "200 without the error alternative",
+        lambda s: _set(
+            _op(s, TASK)["responses"]["200"]["content"]["application/json"],
+            "schema",
+            {"$ref": "#/components/schemas/TaskResponse"},
+        ),
+        "success-envelope",
+        "get_task 200: application/json schema is not a oneOf of two component $refs",
+    ),
+    (
+        "200 with ErrorResponse as its error alternative",
+        lambda s: _set(_success_union(s)[1], "$ref", "#/components/schemas/ErrorResponse"),
+        "success-envelope",
+        "get_task 200: the oneOf lacks #/components/schemas/BusinessError",
+    ),
+    (
+        "200 as anyOf",
+        lambda s: _set(
+            _op(s, TASK)["responses"]["200"]["content"]["application/json"],
+            "schema",
+            {"anyOf": _success_union(s)},
+        ),
+        "success-envelope",
+        "get_task 200: application/json schema is not a oneOf",
+    ),
+    (
+        "success code not const 0",
+        lambda s: _code(s, "TaskResponse").pop("const"),
+        "success-envelope",
+        "TaskResponse: `code` is not `const: 0`, so it overlaps",
+    ),
+    (
+        "success without data",
+        lambda s: s["components"]["schemas"]["TaskResponse"]["allOf"][1]["properties"].pop("data"),
+        "success-envelope",
+        "TaskResponse has no `data` property",
+    ),
+    (
+        "error code may be 0",
+        lambda s: _code(s, "BusinessError").pop("not"),
+        "success-envelope",
+        "components/schemas/BusinessError: `code` is not `not: {const: 0}`",
     ),
     (
         "a 201",
