@@ -4,15 +4,17 @@ operation and the field; lenient mode collects; answers are checked too."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
-from a2e_faceswap.testing import ContractViolationError, Simulator
+from a2e_faceswap import codes
+from a2e_faceswap.testing import ContractViolationError, FaultKind, Simulator
 from a2e_faceswap.testing._contract import ContractChecker
 from starlette.requests import Request
 
 from tests.conftest import MakeSim
-from tests.testing.helpers import FACE, TASKS, VIDEO, client_for, error_of
+from tests.testing.helpers import FACE, FACES, PREVIEWS, TASKS, UPLOAD_URL, VIDEO, client_for, error_of
 
 
 def test_strict_mode_answers_a_wrong_request_at_once_and_check_raises(make_sim: MakeSim) -> None:
@@ -130,3 +132,95 @@ def test_answers_are_checked_too_naming_operation_and_field() -> None:
     undocumented = checker.response_violations("get_task", request, 418, headers, b'{"code": 418}')
     assert len(undocumented) == 1
     assert undocumented[0].startswith("get_task response 418")
+
+
+# ------------------------------------------------------------------ error codes under HTTP 200
+
+_ERROR_CODE_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None]] = [
+    ("get_task", "GET", f"{TASKS}/6674f1765699df7e9d25311a", None),
+    ("create_task", "POST", f"{TASKS}/add", {"name": "t", "face_url": FACE, "video_url": VIDEO}),
+    ("list_task_statuses", "GET", f"{TASKS}/status", None),
+    ("delete_face_image", "DELETE", f"{FACES}/6673bee3e7aea87e7bcddd5d", None),
+    ("create_preview", "POST", f"{PREVIEWS}/add", {"face_url": FACE, "video_url": VIDEO}),
+    ("create_upload_url", "POST", UPLOAD_URL, {"key": "k.png"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"), [(FaultKind.CODE_BUSY, codes.BUSY), (FaultKind.CODE_MODERATION, codes.MODERATION_MINOR)]
+)
+def test_an_error_code_under_http_200_is_checked_in_strict_mode_and_conforms(
+    sim: Simulator, api: httpx.Client, kind: FaultKind, code: int
+) -> None:
+    assert kind.is_contract_shaped
+    for operation, method, path, body in _ERROR_CODE_REQUESTS:
+        sim.faults.script(operation, [kind])
+        response = api.request(method, path, json=body)
+        # strict mode would have replaced an answer off the contract by a 500 "contract violation"
+        assert response.status_code == 200, (operation, response.text)
+        envelope = error_of(response)
+        assert envelope["code"] == code
+        assert envelope["data"] is None
+        assert sim.stats.faults_injected[(operation, kind)] == 1
+    assert sim.stats.contract_violations == []
+
+
+def test_a_wrong_error_answer_under_http_200_is_a_violation(sim: Simulator, api: httpx.Client) -> None:
+    sim.faults.script("get_task", [FaultKind.CODE_BUSY])
+    sent = api.get(f"{TASKS}/6674f1765699df7e9d25311a").json()  # what the simulator answers
+    checker = ContractChecker()
+    request = checker.prepare(
+        _starlette_request(
+            "/api/v1/userFaceSwapTask/6674f1765699df7e9d25311a", {"_id": "6674f1765699df7e9d25311a"}
+        ),
+        b"",
+        "/api/v1/userFaceSwapTask/{_id}",
+    )
+    headers = {"content-type": "application/json"}
+
+    def violations(body: dict[str, Any]) -> list[str]:
+        return checker.response_violations("get_task", request, 200, headers, json.dumps(body).encode())
+
+    assert violations(sent) == []
+    # code 0 with no task: neither the success envelope nor an error
+    assert violations({**sent, "code": 0}) == [
+        "get_task response 200 body field data (as TaskResponse): None is not of type 'object'",
+        "get_task response 200 body field code (as BusinessError): 0 should not be valid under {'const': 0}",
+    ]
+    no_code = {key: value for key, value in sent.items() if key != "code"}
+    assert violations(no_code) == [
+        "get_task response 200 body (as TaskResponse): 'code' is a required property",
+        "get_task response 200 body field data (as TaskResponse): None is not of type 'object'",
+        "get_task response 200 body (as BusinessError): 'code' is a required property",
+    ]
+    assert "get_task response 200 body field code (as BusinessError): 'busy' is not of type 'integer'" in (
+        violations({**sent, "code": "busy"})
+    )
+
+
+def test_off_contract_faults_are_still_not_checked() -> None:
+    off = {kind for kind in FaultKind if not kind.is_contract_shaped}
+    assert off == {
+        FaultKind.HTTP_502,
+        FaultKind.HTTP_502_HTML,
+        FaultKind.HTTP_503_HTML,
+        FaultKind.MALFORMED_JSON,
+        FaultKind.NON_OBJECT_JSON,
+        FaultKind.RESET,
+        FaultKind.APPLIED_THEN_RESET,
+        FaultKind.RESET_MID_BODY,
+    }
+
+
+def test_a_moderation_403_is_checked_only_where_the_contract_lists_403(
+    sim: Simulator, api: httpx.Client
+) -> None:
+    assert ContractChecker.lists_status("create_task", 403)
+    assert not ContractChecker.lists_status("get_task", 403)
+    sim.faults.script("create_task", [FaultKind.HTTP_403_MODERATION])
+    sim.faults.script("get_task", [FaultKind.HTTP_403_MODERATION])
+    listed = api.post(f"{TASKS}/add", json={"name": "t", "face_url": FACE, "video_url": VIDEO})
+    unlisted = api.get(f"{TASKS}/6674f1765699df7e9d25311a")
+    assert listed.status_code == unlisted.status_code == 403
+    assert error_of(listed)["code"] == error_of(unlisted)["code"] == codes.MODERATION_MINOR
+    assert sim.stats.contract_violations == []

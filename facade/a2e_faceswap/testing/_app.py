@@ -373,7 +373,7 @@ class SimApp:
         fault = self._draw(operation)
         if fault is not None and not fault.kind.applies_request:
             response = self._fault_answer(fault)
-            if fault.kind.is_contract_shaped:
+            if fault.kind.is_contract_shaped and self._lists(operation, response.status_code):
                 response = self._checked(operation, checked, response)
             return response
         if fault is not None and fault.kind is FaultKind.SLOW:
@@ -391,6 +391,11 @@ class SimApp:
         if fault is not None and fault.kind is FaultKind.RESET_MID_BODY:
             return self._cut_off(response)
         return response
+
+    def _lists(self, operation: str, status: int) -> bool:
+        """Whether the contract lists ``status`` for ``operation`` (a fault answer it does not list, such
+        as a moderation 403 on a read, is off the contract and not checked)."""
+        return self.checker is not None and self.checker.lists_status(operation, status)
 
     def _checked(self, operation: str, checked: Any, response: Response) -> Response:
         if self.checker is None or checked is None:

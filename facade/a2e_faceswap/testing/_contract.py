@@ -57,6 +57,18 @@ def _openapi() -> OpenAPI:
     return OpenAPI.from_dict(spec)
 
 
+@functools.cache
+def _statuses() -> dict[str, frozenset[int]]:
+    """The HTTP statuses each operation of the contract lists, by operationId."""
+    found: dict[str, frozenset[int]] = {}
+    for item in load_spec()["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                statuses = frozenset(int(status) for status in operation.get("responses") or {})
+                found[operation["operationId"]] = statuses
+    return found
+
+
 class _Request(StarletteOpenAPIRequest):
     """openapi-core's starlette request adapter, told which route matched (no path search needed)."""
 
@@ -95,11 +107,29 @@ def _describe(where: str, exc: BaseException) -> list[str]:
     schema_errors = getattr(cause, "schema_errors", None)
     if not schema_errors:
         return [_short(f"{where}: {_text(cause or exc)}")]
-    messages = []
-    for error in schema_errors:
-        path = ".".join(str(part) for part in error.absolute_path)
-        messages.append(_short(f"{where}{' field ' + path if path else ''}: {error.message}"))
-    return messages
+    return [message for error in schema_errors for message in _schema_messages(where, error)]
+
+
+def _schema_messages(where: str, error: Any, label: str = "") -> list[str]:
+    """One message per problem. A body matching none of a oneOf/anyOf (every 200: the success envelope
+    or BusinessError) gets the problems of each alternative, named, instead of one line quoting it all."""
+    alternatives = error.validator_value
+    if error.validator in ("oneOf", "anyOf") and error.context and isinstance(alternatives, list):
+        messages = []
+        for sub in error.context:
+            index = sub.schema_path[0]
+            name = _alternative_name(alternatives[index]) or f"alternative {index}"
+            messages += _schema_messages(where, sub, f"{label}/{name}" if label else name)
+        return messages
+    path = ".".join(str(part) for part in error.absolute_path)
+    field = f" field {path}" if path else ""
+    alternative = f" (as {label})" if label else ""
+    return [_short(f"{where}{field}{alternative}: {error.message}")]
+
+
+def _alternative_name(schema: Any) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
 class ContractChecker:
@@ -107,6 +137,11 @@ class ContractChecker:
 
     def __init__(self) -> None:
         self._api = _openapi()
+
+    @staticmethod
+    def lists_status(operation: str, status: int) -> bool:
+        """Whether the contract lists ``status`` among the answers of ``operation``."""
+        return status in _statuses().get(operation, frozenset())
 
     def prepare(self, request: Request, body: bytes, path_pattern: str) -> _Request:
         return _Request(request, body, path_pattern)

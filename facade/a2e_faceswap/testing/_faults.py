@@ -85,21 +85,28 @@ class FaultKind(StrEnum):
 
     @property
     def is_contract_shaped(self) -> bool:
-        """Whether the answer is one the contract describes (checked in strict mode) or deliberately not."""
-        return self in _CONTRACT_SHAPED
+        """Whether the answer has a shape the contract describes, so the simulator checks it (strict mode
+        turns a mismatch into a violation), or is deliberately off the contract: an HTML page, broken or
+        non-object JSON, a dropped connection, a 502 the contract does not list. An HTTP 200 carrying an
+        error code (CODE_BUSY, CODE_MODERATION) is contract-shaped: every 200 of the contract is its
+        success envelope or BusinessError. HTTP_403_MODERATION is checked only on the operations whose
+        contract lists 403 (the simulator asks the contract); elsewhere it stays an off-contract answer."""
+        return self not in _OFF_CONTRACT
 
 
 _APPLIED = frozenset(
     {FaultKind.SLOW, FaultKind.TASK_FAILURE, FaultKind.APPLIED_THEN_RESET, FaultKind.RESET_MID_BODY}
 )
-_CONTRACT_SHAPED = frozenset(
+_OFF_CONTRACT = frozenset(
     {
-        FaultKind.HTTP_500,
-        FaultKind.HTTP_503,
-        FaultKind.HTTP_429,
-        FaultKind.HTTP_429_RETRY_AFTER,
-        FaultKind.SLOW,
-        FaultKind.TASK_FAILURE,
+        FaultKind.HTTP_502,
+        FaultKind.HTTP_502_HTML,
+        FaultKind.HTTP_503_HTML,
+        FaultKind.MALFORMED_JSON,
+        FaultKind.NON_OBJECT_JSON,
+        FaultKind.RESET,
+        FaultKind.APPLIED_THEN_RESET,
+        FaultKind.RESET_MID_BODY,
     }
 )
 
