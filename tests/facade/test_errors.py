@@ -143,6 +143,31 @@ async def test_rate_limit_and_busy_code(make_api: MakeApi, env: Env) -> None:
     assert busy.value.code == 429
 
 
+@pytest.mark.parametrize(
+    ("operation", "call"),
+    [
+        ("get_task", lambda api: api.tasks.get(UNKNOWN_ID)),
+        ("create_task", lambda api: api.tasks.create(face=FACE, video=VIDEO)),
+        ("delete_task", lambda api: api.tasks.delete(UNKNOWN_ID)),
+    ],
+)
+async def test_a_busy_code_under_http_200_is_parsed_by_the_generated_client_as_an_error(
+    make_api: MakeApi, env: Env, operation: str, call: Callable[[AsyncA2E], Any]
+) -> None:
+    api = make_api(max_retries=0)
+    env.sim.faults.script(operation, [FaultKind.CODE_BUSY])
+    with pytest.raises(RateLimitError) as caught:
+        await call(api)
+    error = caught.value
+    assert error.__cause__ is None  # the contract's BusinessError parsed it; nothing raised KeyError
+    assert (error.status, error.code, error.operation) == (200, 429, operation)
+    sent = error.response.json() if error.response is not None else {}
+    assert error.message == sent["msg"] == "the service is busy, try again later"
+    assert error.trace_id == sent["trace_id"]
+    assert error.trace_id
+    assert error.snippet is None
+
+
 async def test_server_errors_json_and_html(make_api: MakeApi, env: Env) -> None:
     api = make_api(max_retries=0)
     env.sim.faults.script("get_task", [FaultKind.HTTP_500, FaultKind.HTTP_503_HTML])
