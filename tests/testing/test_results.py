@@ -9,7 +9,8 @@ import httpx
 import pytest
 from a2e_faceswap.testing import Simulator
 
-from tests.testing.helpers import TASKS, create_task, get_task
+from tests.conftest import MakeSim
+from tests.testing.helpers import TASKS, client_for, create_task, get_task
 
 MIB = 1024 * 1024
 
@@ -116,3 +117,36 @@ def test_no_result_before_completion_or_for_unknown_ids(
     assert api.get("/results/0123456789abcdef01234567.mp4").status_code == 404
     assert api.delete(f"{TASKS}/{task['_id']}").status_code == 200
     assert api.get(f"/results/{task['_id']}.mp4").status_code == 200  # the CDN copy outlives the record
+
+
+def test_if_range_gives_the_range_only_while_the_etag_matches(sim: Simulator, api: httpx.Client) -> None:
+    sim.result_size = 4096
+    task_id, url = _completed_result_url(sim, api)
+    etag = api.head(url).headers["etag"]
+    same = api.get(url, headers={"Range": "bytes=1000-", "If-Range": etag})
+    assert same.status_code == 206
+    assert same.content == sim.result_bytes(task_id)[1000:]
+    sim.result_size = 5000  # the file changed: its ETag with it
+    changed = api.get(url, headers={"Range": "bytes=1000-", "If-Range": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert changed.content == sim.result_bytes(task_id)
+    dated = api.get(url, headers={"Range": "bytes=1000-", "If-Range": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert dated.status_code == 200  # no Last-Modified to match a date against
+    assert len(dated.content) == 5000
+
+
+def test_a_simulator_without_ranges_always_sends_the_whole_file(make_sim: MakeSim) -> None:
+    sim = make_sim(ranges=False, result_size=4096)
+    assert not sim.ranges
+    with client_for(sim) as api:
+        task_id, url = _completed_result_url(sim, api)
+        response = api.get(url, headers={"Range": "bytes=1000-"})
+        assert response.status_code == 200
+        assert "accept-ranges" not in response.headers
+        assert "content-range" not in response.headers
+        assert response.content == sim.result_bytes(task_id)
+        assert api.get(url, headers={"Range": "bytes=9999-"}).status_code == 200  # not even a 416
+        sim.ranges = True
+        assert api.get(url, headers={"Range": "bytes=1000-"}).status_code == 206
+    assert sim.stats.requests[("result", 200)] == 2

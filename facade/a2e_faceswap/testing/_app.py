@@ -68,6 +68,8 @@ class AppSettings:
     strict: bool
     result_size: int
     upload_limit: int
+    #: Whether result files honour ``Range`` (False: a server that always sends the whole file).
+    ranges: bool = True
 
 
 @dataclass
@@ -573,8 +575,15 @@ class SimApp:
             return Response(b"Not Found", status_code=404, media_type="text/plain")
         size = self.settings.result_size if extension == "mp4" else PREVIEW_RESULT_SIZE
         start, end, status = 0, size, 200
-        headers = {"content-type": media_type, "accept-ranges": "bytes", "etag": f'"{resource_id}-{size}"'}
-        wanted = _byte_range(request.headers.get("range"), size)
+        etag = f'"{resource_id}-{size}"'
+        headers = {"content-type": media_type, "etag": etag}
+        wanted = None
+        if self.settings.ranges:
+            headers["accept-ranges"] = "bytes"
+            # If-Range: the range only if the file is still the one the client saw (else the whole file)
+            if_range = request.headers.get("if-range")
+            if if_range is None or if_range.strip() == etag:
+                wanted = _byte_range(request.headers.get("range"), size)
         if isinstance(wanted, str):
             return Response(b"", status_code=416, headers={"content-range": f"bytes */{size}"})
         if wanted is not None:

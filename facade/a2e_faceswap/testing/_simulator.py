@@ -43,6 +43,8 @@ class Simulator:
     - ``strict`` / ``check_contract``: see above.
     - ``task_seconds`` / ``preview_seconds``: simulated time from creation to completed or failed.
     - ``result_size``: bytes of every task's result file (``sim.result_size`` can change it later).
+    - ``ranges``: whether result files honour ``Range`` (and ``If-Range`` against their ETag); False
+      makes a server that always answers 200 with the whole file (``sim.ranges`` can change it later).
     - ``credits``: balance of the default account; ``costs`` maps operationIds to the credits they spend
       (default ``DEFAULT_COSTS``: 1 per task, preview and upload URL).
     - ``upload_limit``: largest PUT upload accepted (413 above).
@@ -63,6 +65,7 @@ class Simulator:
         task_seconds: float = 30.0,
         preview_seconds: float = 5.0,
         result_size: int = 1_000_000,
+        ranges: bool = True,
         credits: int = 1000,
         upload_limit: int = 64 * 1024 * 1024,
         faults: str | None = None,
@@ -92,7 +95,9 @@ class Simulator:
         )
         #: Bearer token of the default account.
         self.token = self._state.add_account(credits)
-        self._settings = AppSettings(strict=strict, result_size=result_size, upload_limit=upload_limit)
+        self._settings = AppSettings(
+            strict=strict, result_size=result_size, upload_limit=upload_limit, ranges=ranges
+        )
         self._stopping = threading.Event()
         self._app = SimApp(
             state=self._state,
@@ -187,6 +192,15 @@ class Simulator:
         if value < 0:
             raise ValueError("result_size must be >= 0")
         self._settings.result_size = value
+
+    @property
+    def ranges(self) -> bool:
+        """Whether result files honour ``Range`` requests (read per request, so it may be changed)."""
+        return self._settings.ranges
+
+    @ranges.setter
+    def ranges(self, value: bool) -> None:
+        self._settings.ranges = value
 
     @property
     def upload_limit(self) -> int:
