@@ -13,7 +13,7 @@ from attrs import frozen
 
 from . import _endpoints as ep
 from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name
-from ._download import CHUNK, DownloadSink, OnProgress, expected_size, target_path
+from ._download import CHUNK, DownloadSink, OnProgress, target_path
 from ._paging import PageCursor
 from ._polling import WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
@@ -264,7 +264,8 @@ class Tasks:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Path:
         """Save a result (a completed ``Task``, a task id, or a result URL) to ``path`` (a file, or an
-        existing directory to save into); return the file's path. Streamed, atomic."""
+        existing directory to save into); return the file's path. Streamed, atomic; a download cut off
+        midway is resumed with a Range request (see ``_download``)."""
         url, task_id = _download_source(task_or_url)
         path = _check_path(path)
         if task_id is not None:
@@ -272,16 +273,28 @@ class Tasks:
         assert url is not None
         target = target_path(path, url, "result.mp4")
 
-        def attempt() -> Path:
-            with (
-                self._t.stream("download", "GET", url, timeout, follow_redirects=True) as response,
-                DownloadSink(target, expected_size(response), on_progress) as sink,
-            ):
-                for chunk in response.iter_bytes(CHUNK):
-                    sink.write(chunk)
-            return target
+        with DownloadSink(target, on_progress) as sink:
 
-        return self._t.retrying("download", True, attempt)
+            def attempt() -> None:
+                while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
+                    ask = sink.next_request()
+                    with self._t.stream(
+                        "download",
+                        "GET",
+                        url,
+                        timeout,
+                        accept=ask.accept,
+                        headers=ask.headers,
+                        follow_redirects=True,
+                    ) as response:
+                        if sink.begin(response.status_code, response.headers):
+                            for chunk in response.iter_bytes(CHUNK):
+                                sink.write(chunk)
+                            sink.end()
+                            return
+
+            self._t.retrying("download", True, attempt)
+        return target
 
     def run(
         self,
@@ -452,14 +465,28 @@ class AsyncTasks:
         assert url is not None
         target = target_path(path, url, "result.mp4")
 
-        async def attempt() -> Path:
-            async with self._t.stream("download", "GET", url, timeout, follow_redirects=True) as response:
-                with DownloadSink(target, expected_size(response), on_progress) as sink:
-                    async for chunk in response.aiter_bytes(CHUNK):
-                        sink.write(chunk)
-            return target
+        with DownloadSink(target, on_progress) as sink:
 
-        return await self._t.retrying("download", True, attempt)
+            async def attempt() -> None:
+                while True:  # see Tasks.download
+                    ask = sink.next_request()
+                    async with self._t.stream(
+                        "download",
+                        "GET",
+                        url,
+                        timeout,
+                        accept=ask.accept,
+                        headers=ask.headers,
+                        follow_redirects=True,
+                    ) as response:
+                        if sink.begin(response.status_code, response.headers):
+                            async for chunk in response.aiter_bytes(CHUNK):
+                                sink.write(chunk)
+                            sink.end()
+                            return
+
+            await self._t.retrying("download", True, attempt)
+        return target
 
     async def run(
         self,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Generator, Iterator
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -332,6 +332,10 @@ def _settled(error: A2EError, retries_done: int, settle: Callable[[], Any] | Non
     return settle is not None and retries_done > 0 and isinstance(error, NotFoundError)
 
 
+def _accepted(status: int, accept: Collection[int]) -> bool:
+    return 200 <= status < 300 or status in accept
+
+
 class _Base:
     def __init__(self, config: Config, owns_http: bool) -> None:
         self.config = config
@@ -427,14 +431,22 @@ class SyncTransport(_Base):
 
     @contextlib.contextmanager
     def stream(
-        self, operation: str, method: str, url: str, timeout: TimeoutArg, **kwargs: Any
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        timeout: TimeoutArg,
+        *,
+        accept: Collection[int] = (),
+        **kwargs: Any,
     ) -> Iterator[httpx.Response]:
-        """A raw request outside the API (no Authorization), errors mapped; non-2xx raised."""
+        """A raw request outside the API (no Authorization), errors mapped; non-2xx raised unless the
+        status is in ``accept``."""
         with (
             mapped_errors(operation, self.secret),
             self.http.stream(method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs) as response,
         ):
-            if not 200 <= response.status_code < 300:
+            if not _accepted(response.status_code, accept):
                 response.read()
                 raise error_from_response(operation, response, self.secret)
             yield response
@@ -503,13 +515,20 @@ class AsyncTransport(_Base):
 
     @contextlib.asynccontextmanager
     async def stream(
-        self, operation: str, method: str, url: str, timeout: TimeoutArg, **kwargs: Any
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        timeout: TimeoutArg,
+        *,
+        accept: Collection[int] = (),
+        **kwargs: Any,
     ) -> AsyncIterator[httpx.Response]:
         with mapped_errors(operation, self.secret):
             async with self.http.stream(
                 method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs
             ) as response:
-                if not 200 <= response.status_code < 300:
+                if not _accepted(response.status_code, accept):
                     await response.aread()
                     raise error_from_response(operation, response, self.secret)
                 yield response

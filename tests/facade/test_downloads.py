@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +28,33 @@ def result_size(env: Env) -> Iterator[Callable[[int], None]]:
 
     yield set_size
     env.sim.result_size = size
+
+
+@pytest.fixture
+def no_ranges(env: Env) -> Iterator[None]:
+    """A simulator that ignores Range and always sends the whole file (restored after the test)."""
+    env.sim.ranges = False
+    yield
+    env.sim.ranges = True
+
+
+Progress = list[tuple[int, int | None]]
+
+
+def _recorder(target: Path, progress: Progress) -> Callable[[int, int | None], None]:
+    """An on_progress that records the reports and checks the target is not there before the end."""
+
+    def record(done: int, total: int | None) -> None:
+        assert not target.exists()
+        progress.append((done, total))
+
+    return record
+
+
+def _result_answers(env: Env, before: Counter[tuple[str, int]]) -> dict[int, int]:
+    """Answers of the result route since ``before``, by HTTP status."""
+    new = env.sim.stats.requests - before  # Counter subtraction keeps the positive counts only
+    return {status: n for (route, status), n in new.items() if route == "result"}
 
 
 async def _completed(api: AsyncA2E) -> Task:
@@ -102,3 +130,66 @@ async def test_download_of_a_missing_result_is_not_found(api: AsyncA2E, env: Env
     assert caught.value.operation == "download"
     assert caught.value.snippet == "Not Found"
     assert listing(tmp_path) == []
+
+
+async def test_a_cut_off_download_resumes_where_it_stopped(
+    api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
+) -> None:
+    result_size(4 * MIB)
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])  # headers, 2 MiB, then a reset
+    before = env.sim.stats.requests
+    progress: Progress = []
+    path = await api.tasks.download(task, target, _recorder(target, progress))
+    assert path.read_bytes() == env.sim.result_bytes(task.id)
+    assert _result_answers(env, before) == {200: 1, 206: 1}  # the retry asked for the rest only
+    done = [d for d, _ in progress]
+    assert done == sorted(set(done))  # never backwards, never repeated
+    assert {total for _, total in progress} == {4 * MIB}
+    assert progress[0] == (0, 4 * MIB)
+    assert progress[-1] == (4 * MIB, 4 * MIB)
+    assert listing(tmp_path) == ["result.mp4"]  # no temporary file left
+
+
+async def test_a_server_ignoring_ranges_makes_the_download_start_over(
+    api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None], no_ranges: None
+) -> None:
+    result_size(4 * MIB)
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])
+    before = env.sim.stats.requests
+    progress: Progress = []
+    path = await api.tasks.download(task, target, _recorder(target, progress))
+    assert path.read_bytes() == env.sim.result_bytes(task.id)  # truncated, then the whole file again
+    assert _result_answers(env, before) == {200: 2}
+    done = [d for d, _ in progress]
+    assert done == sorted(set(done))  # the bytes fetched again are not reported twice
+    assert progress[-1] == (4 * MIB, 4 * MIB)
+    assert listing(tmp_path) == ["result.mp4"]
+
+
+async def test_a_file_changed_before_the_resume_is_fetched_whole(
+    api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
+) -> None:
+    result_size(2 * MIB)
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])
+    before = env.sim.stats.requests
+    progress: Progress = []
+    record = _recorder(target, progress)
+
+    def change_the_file(done: int, total: int | None) -> None:
+        record(done, total)
+        if done > 0:
+            env.sim.result_size = 3 * MIB  # a new file, with a new ETag, while the first is cut off
+
+    path = await api.tasks.download(task, target, change_the_file)
+    assert path.read_bytes() == env.sim.result_bytes(task.id)
+    assert path.stat().st_size == 3 * MIB
+    # If-Range carried the first ETag: the simulator sent the new file whole instead of a 206 of it.
+    assert _result_answers(env, before) == {200: 2}
+    assert progress[-1] == (3 * MIB, 3 * MIB)
+    assert listing(tmp_path) == ["result.mp4"]

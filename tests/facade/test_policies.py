@@ -1,4 +1,5 @@
-"""The sans-I/O decision makers on their own: retry policy, wait machine, page cursor, create flow."""
+"""The sans-I/O decision makers on their own: retry policy, wait machine, page cursor, create flow,
+download resumption."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from a2e_faceswap import (
     WaitTimeoutError,
 )
 from a2e_faceswap._create import CreateFlow, Found, GiveUp, Lookup, Submit, default_task_name, find_by_name
+from a2e_faceswap._download import Answer, ResumeState
 from a2e_faceswap._paging import PageCursor
 from a2e_faceswap._polling import Done, Fail, Sleep, WaitMachine
 from a2e_faceswap._retry import is_retryable, retry_after_seconds
@@ -357,3 +359,145 @@ def test_create_flow_failed_lookup_never_resubmits() -> None:
 )
 def test_create_flow_refusals_raise_at_once(error: A2EError) -> None:
     assert CreateFlow(NO_JITTER).after_error(error) == GiveUp(error)
+
+
+# ------------------------------------------------------------------ download resumption
+
+SIZE = 1000
+STRONG = '"v1"'
+DATE = "Wed, 21 Oct 2015 07:28:00 GMT"
+
+
+def _cut_at(have: int, **headers: str) -> ResumeState:
+    """A state after a first 200 of SIZE bytes (with ``headers``) cut off after ``have`` bytes."""
+    state = ResumeState()
+    assert state.next_request().headers == {"Accept-Encoding": "identity"}
+    assert state.judge(200, {"content-length": str(SIZE), **headers}) is Answer.RESTART
+    state.received(have)
+    return state
+
+
+def _range(first: int, last: int, total: int | str = SIZE, **more: str) -> dict[str, str]:
+    return {"content-range": f"bytes {first}-{last}/{total}", "content-length": str(last - first + 1), **more}
+
+
+def test_resume_asks_for_the_rest_and_appends_it() -> None:
+    state = _cut_at(400, etag=STRONG)
+    ask = state.next_request()
+    assert ask.headers == {"Accept-Encoding": "identity", "Range": "bytes=400-", "If-Range": STRONG}
+    assert ask.accept == frozenset({416})
+    assert state.judge(206, _range(400, SIZE - 1, etag=STRONG)) is Answer.APPEND
+    assert (state.have, state.total) == (400, SIZE)
+    state.received(SIZE - 400)
+    state.check_complete()
+
+
+@pytest.mark.parametrize(
+    ("headers", "if_range"),
+    [
+        ({"etag": STRONG, "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT"}, STRONG),
+        (
+            {"etag": 'W/"v1"', "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT"},
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+        ),
+        ({"etag": 'W/"v1"'}, None),
+        ({}, None),
+    ],
+)
+def test_if_range_quotes_a_strong_etag_or_else_last_modified(
+    headers: dict[str, str], if_range: str | None
+) -> None:
+    sent = _cut_at(10, **headers).next_request().headers
+    assert sent["Range"] == "bytes=10-"
+    assert sent.get("If-Range") == if_range
+
+
+def test_a_whole_file_answer_to_a_range_starts_over_with_its_own_size() -> None:
+    state = _cut_at(400, etag=STRONG)
+    state.next_request()
+    assert state.judge(200, {"content-length": "1200", "etag": '"v2"'}) is Answer.RESTART
+    assert (state.have, state.total, state.validator) == (0, 1200, '"v2"')
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (416, {"content-range": f"bytes */{SIZE}"}),
+        (206, _range(0, SIZE - 1)),  # from the start, not from 400
+        (206, _range(500, SIZE - 1)),  # a hole
+        (206, _range(400, 1199, 1200)),  # the file changed size
+        (206, _range(400, SIZE, SIZE)),  # past its own total
+        (206, _range(400, SIZE - 1, etag='"v2"')),  # another version (If-Range ignored)
+        (206, _range(400, SIZE - 1, **{"content-encoding": "gzip"})),  # not the stored bytes
+        (206, {"content-length": "600"}),  # no Content-Range
+        (206, {"content-range": "bytes 400-999"}),  # malformed
+        (206, {"content-range": "items 400-999/1000"}),
+    ],
+)
+def test_an_answer_that_does_not_continue_the_bytes_is_dropped(answer: tuple[int, dict[str, str]]) -> None:
+    state = _cut_at(400, etag=STRONG)
+    state.next_request()
+    assert state.judge(*answer) is Answer.REFETCH
+    assert (state.have, state.total, state.validator) == (0, None, None)
+    ask = state.next_request()  # at once, for the whole file: nothing left to mismatch
+    assert "Range" not in ask.headers
+    assert ask.accept == frozenset()
+
+
+def test_a_range_with_an_unknown_total_continues_the_known_one() -> None:
+    state = _cut_at(400)
+    state.next_request()
+    assert state.judge(206, _range(400, SIZE - 1, "*")) is Answer.APPEND
+
+
+def test_nothing_is_resumed_without_a_size_in_stored_bytes() -> None:
+    for headers in ({}, {"content-length": str(SIZE), "content-encoding": "gzip"}):
+        state = ResumeState()
+        state.next_request()
+        assert state.judge(200, headers) is Answer.RESTART
+        assert state.total is None
+        state.received(400)
+        state.check_complete()  # nothing to compare with
+        assert "Range" not in state.next_request().headers
+        assert state.have == 0  # the next answer replaces the kept bytes
+
+
+def test_a_206_to_a_whole_file_request_counts_only_from_byte_0() -> None:
+    state = ResumeState()
+    state.next_request()
+    assert state.judge(206, _range(0, SIZE - 1, etag=STRONG)) is Answer.APPEND
+    assert (state.total, state.validator) == (SIZE, STRONG)
+    other = ResumeState()
+    other.next_request()
+    with pytest.raises(UnreadableResponseError):
+        other.judge(206, _range(10, SIZE - 1))
+
+
+def test_a_short_body_is_a_retryable_error_that_keeps_the_bytes() -> None:
+    state = _cut_at(400)
+    with pytest.raises(APIConnectionError) as caught:
+        state.check_complete()
+    assert "400 of 1000" in str(caught.value)
+    assert is_retryable(caught.value, idempotent=True)
+    assert state.have == 400
+    too_long = _cut_at(SIZE + 1)
+    with pytest.raises(APIConnectionError):
+        too_long.check_complete()
+    assert too_long.have == 0  # nothing kept can be trusted
+
+
+@given(st.integers(1, 10_000), st.data())
+def test_only_the_range_starting_at_the_kept_bytes_is_appended(total: int, data: st.DataObject) -> None:
+    have = data.draw(st.integers(0, total - 1))
+    first = data.draw(st.integers(0, total - 1))
+    state = ResumeState(have=have, total=total)
+    ranged = "Range" in state.next_request().headers
+    assert ranged == (have > 0)
+    answer = (206, _range(first, total - 1, total))
+    if first == have:
+        assert state.judge(*answer) is Answer.APPEND
+    elif ranged:
+        assert state.judge(*answer) is Answer.REFETCH
+    else:
+        with pytest.raises(UnreadableResponseError):
+            state.judge(*answer)
