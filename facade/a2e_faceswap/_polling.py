@@ -18,6 +18,15 @@ running". A poll error the retry policy calls retryable for a status poll (``pol
 idempotent rules plus HTTP 500 and unreadable answers) is tolerated up to ``retry.max_retries``
 times in a row and is followed by the policy's delay (Retry-After honoured); any other error ends
 the wait. Nothing is ever cancelled or deleted.
+
+One slow poll must not carry the wait past its deadline either: ``request_timeout(now, default)`` is
+the timeout to give the poll sent at ``now`` — the per-request ``default`` clipped to the time left
+before the deadline, but never below ``min_request_timeout`` (``MIN_POLL_TIMEOUT``, 1 s by default, so
+that the last poll at the deadline still has a fair chance on a real network). So a wait overruns
+its deadline by at most about that floor (a poll sent in its last second). One caveat: httpx applies
+the timeout to each phase of a request separately (waiting for a pooled connection, connecting,
+writing, each read), so a poll slow in several phases at once can overrun by more. A slow server
+shows in the read of the answer, a small JSON body read in one go: that is what the clip bounds.
 """
 
 from __future__ import annotations
@@ -27,15 +36,29 @@ import random as _random
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+import httpx
 from attrs import frozen
 
 from ._retry import RetryPolicy
 from .errors import A2EError, InvalidInputError, TaskFailedError, WaitTimeoutError
 from .models import Preview, Task
 
-__all__ = ["Decision", "Done", "Fail", "Sleep", "WaitMachine"]
+__all__ = [
+    "MIN_POLL_TIMEOUT",
+    "Decision",
+    "Done",
+    "Fail",
+    "RequestTimeout",
+    "Sleep",
+    "WaitMachine",
+    "clip_timeout",
+]
 
 R = TypeVar("R", Task, Preview)
+#: A per-request timeout as httpx takes it (None: no limit).
+RequestTimeout = float | httpx.Timeout | None
+#: The least time a status poll is given, however close the deadline.
+MIN_POLL_TIMEOUT = 1.0
 
 
 @frozen
@@ -70,6 +93,24 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
+def clip_timeout(timeout: RequestTimeout, limit: float) -> RequestTimeout:
+    """``timeout`` with no part longer than ``limit`` seconds (an unlimited part becomes ``limit``)."""
+    if timeout is None:
+        return limit
+    if isinstance(timeout, httpx.Timeout):
+
+        def part(value: float | None) -> float:
+            return limit if value is None else min(value, limit)
+
+        return httpx.Timeout(
+            connect=part(timeout.connect),
+            read=part(timeout.read),
+            write=part(timeout.write),
+            pool=part(timeout.pool),
+        )
+    return min(timeout, limit)
+
+
 class WaitMachine(Generic[R]):
     """Decides, observation after observation, whether to sleep, return or raise."""
 
@@ -85,6 +126,7 @@ class WaitMachine(Generic[R]):
         first_delay: float | None = None,
         growth: float = 1.25,
         jitter: float = 0.2,
+        min_request_timeout: float = MIN_POLL_TIMEOUT,
         random: Callable[[], float] = _random.random,
     ) -> None:
         self.subject_id = subject_id
@@ -96,6 +138,7 @@ class WaitMachine(Generic[R]):
         self._growth = growth
         self._jitter = jitter
         self._retry = retry
+        self._min_request_timeout = _positive("min_request_timeout", min_request_timeout)
         self._random = random
         self._started = now
         self._deadline = math.inf if timeout is None else now + _positive("timeout", timeout)
@@ -106,6 +149,14 @@ class WaitMachine(Generic[R]):
     def last(self) -> R | None:
         """The last record observed."""
         return self._last
+
+    def request_timeout(self, now: float, default: RequestTimeout) -> RequestTimeout:
+        """The timeout of a poll sent at ``now``: ``default`` clipped to the time left before the
+        deadline, but at least ``min_request_timeout`` (see the module rules)."""
+        left = self._deadline - now
+        if math.isinf(left):
+            return default
+        return clip_timeout(default, max(self._min_request_timeout, left))
 
     def start(self, known: R | None, now: float) -> Decision[R]:
         """First decision: judge ``known`` (e.g. the record ``create`` returned) or poll at once."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from a2e_api.models import CreatePreviewRequest
 
 from . import _endpoints as ep
-from ._polling import WaitMachine
+from ._polling import RequestTimeout, WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import check_id, media_source
@@ -59,7 +59,8 @@ class Previews:
         request_timeout: TimeoutArg = NOT_GIVEN,
     ) -> Preview:
         """Poll until the preview completes (returned) or fails (``TaskFailedError``); ``timeout`` is the
-        overall deadline in seconds (``WaitTimeoutError``), ``request_timeout`` the per-request one."""
+        overall deadline in seconds (``WaitTimeoutError``), ``request_timeout`` the per-request one (clipped
+        for each poll to the time left before the deadline, but at least 1 s)."""
         preview_id, known = _subject(preview)
         machine = WaitMachine[Preview](
             preview_id,
@@ -69,11 +70,12 @@ class Previews:
             retry=self._t.config.retry,
         )
 
-        def fetch() -> Preview:
-            answer = self._t.call(ep.GET_PREVIEW_STATUS, request_timeout, retry=False, field_id=preview_id)
+        def fetch(timeout: RequestTimeout) -> Preview:
+            answer = self._t.call(ep.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
             return Preview.from_wire(answer.data.to_dict())
 
-        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+        default = self._t.timeout_for(request_timeout)
+        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
 
 
 class AsyncPreviews:
@@ -119,10 +121,9 @@ class AsyncPreviews:
             retry=self._t.config.retry,
         )
 
-        async def fetch() -> Preview:
-            answer = await self._t.call(
-                ep.GET_PREVIEW_STATUS, request_timeout, retry=False, field_id=preview_id
-            )
+        async def fetch(timeout: RequestTimeout) -> Preview:
+            answer = await self._t.call(ep.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
             return Preview.from_wire(answer.data.to_dict())
 
-        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+        default = self._t.timeout_for(request_timeout)
+        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)

@@ -15,7 +15,7 @@ from . import _endpoints as ep
 from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name
 from ._download import CHUNK, DownloadSink, OnProgress, target_path
 from ._paging import PageCursor
-from ._polling import WaitMachine
+from ._polling import RequestTimeout, WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import (
@@ -243,17 +243,19 @@ class Tasks:
         """Poll ``get_task`` until the task completes (returned) or fails (``TaskFailedError``).
 
         ``timeout`` is the overall deadline in seconds (``WaitTimeoutError``; the task is left alone),
-        ``request_timeout`` the per-request one; ``on_update(task)`` runs on every status change.
+        ``request_timeout`` the per-request one, clipped for each poll to the time left before the
+        deadline (but at least 1 s, see ``_polling``); ``on_update(task)`` runs on every status change.
         """
         task_id, known = _subject(task)
         machine = _machine(self._t, task_id, timeout, poll_interval)
 
-        def fetch() -> Task:
+        def fetch(timeout: RequestTimeout) -> Task:
             return Task.from_wire(
-                self._t.call(ep.GET_TASK, request_timeout, retry=False, field_id=task_id).data.to_dict()
+                self._t.call(ep.GET_TASK, timeout, retry=False, field_id=task_id).data.to_dict()
             )
 
-        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+        default = self._t.timeout_for(request_timeout)
+        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
 
     def download(
         self,
@@ -443,11 +445,12 @@ class AsyncTasks:
         task_id, known = _subject(task)
         machine = _machine(self._t, task_id, timeout, poll_interval)
 
-        async def fetch() -> Task:
-            answer = await self._t.call(ep.GET_TASK, request_timeout, retry=False, field_id=task_id)
+        async def fetch(timeout: RequestTimeout) -> Task:
+            answer = await self._t.call(ep.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now)
+        default = self._t.timeout_for(request_timeout)
+        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
 
     async def download(
         self,

@@ -1,4 +1,5 @@
-"""The thin loops that drive ``WaitMachine``: poll, tell the machine, do what it says."""
+"""The thin loops that drive ``WaitMachine``: poll (with the timeout the machine allows), tell the
+machine, do what it says. ``fetch(timeout)`` sends one poll with that request timeout."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ._logging import logger
-from ._polling import Decision, Done, Fail, WaitMachine
+from ._polling import Decision, Done, Fail, RequestTimeout, WaitMachine
 from .errors import A2EError
 from .models import Preview, Task
 
@@ -27,11 +28,12 @@ def _note(decision: Decision[R]) -> R | None:
 
 def wait_sync(
     machine: WaitMachine[R],
-    fetch: Callable[[], R],
+    fetch: Callable[[RequestTimeout], R],
     known: R | None,
     on_update: Callable[[R], object] | None,
     sleep: Callable[[float], None],
     now: Callable[[], float],
+    timeout: RequestTimeout,
 ) -> R:
     decision = machine.start(known, now())
     while True:
@@ -44,18 +46,19 @@ def wait_sync(
             raise decision.error
         sleep(decision.seconds)
         try:
-            decision = machine.observe(fetch(), now())
+            decision = machine.observe(fetch(machine.request_timeout(now(), timeout)), now())
         except A2EError as error:
             decision = machine.observe_error(error, now())
 
 
 async def wait_async(
     machine: WaitMachine[R],
-    fetch: Callable[[], Awaitable[R]],
+    fetch: Callable[[RequestTimeout], Awaitable[R]],
     known: R | None,
     on_update: Callable[[R], object] | None,
     sleep: Callable[[float], Awaitable[None]],
     now: Callable[[], float],
+    timeout: RequestTimeout,
 ) -> R:
     decision = machine.start(known, now())
     while True:
@@ -70,6 +73,6 @@ async def wait_async(
             raise decision.error
         await sleep(decision.seconds)
         try:
-            decision = machine.observe(await fetch(), now())
+            decision = machine.observe(await fetch(machine.request_timeout(now(), timeout)), now())
         except A2EError as error:
             decision = machine.observe_error(error, now())

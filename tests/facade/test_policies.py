@@ -27,7 +27,7 @@ from a2e_faceswap import (
 from a2e_faceswap._create import CreateFlow, Found, GiveUp, Lookup, Submit, default_task_name, find_by_name
 from a2e_faceswap._download import Answer, ResumeState
 from a2e_faceswap._paging import PageCursor
-from a2e_faceswap._polling import Done, Fail, Sleep, WaitMachine
+from a2e_faceswap._polling import MIN_POLL_TIMEOUT, Done, Fail, Sleep, WaitMachine
 from a2e_faceswap._retry import is_retryable, retry_after_seconds
 from a2e_faceswap.errors import A2EError, APIError
 from hypothesis import given
@@ -274,6 +274,36 @@ def test_wait_machine_works_for_previews_and_checks_its_arguments() -> None:
             WaitMachine[Task]("t", now=0.0, timeout=bad, poll_interval=1.0, retry=RetryPolicy())
         with pytest.raises(InvalidInputError):
             WaitMachine[Task]("t", now=0.0, timeout=1.0, poll_interval=bad, retry=RetryPolicy())
+
+
+def test_wait_clips_each_poll_timeout_to_the_time_left_but_not_below_the_floor() -> None:
+    machine = _machine(timeout=10.0)  # deadline at 10.0
+    assert machine.request_timeout(0.0, 60.0) == 10.0
+    assert machine.request_timeout(7.5, 60.0) == 2.5
+    assert machine.request_timeout(7.5, 1.5) == 1.5  # already shorter
+    assert machine.request_timeout(9.8, 60.0) == MIN_POLL_TIMEOUT  # the last poll still gets 1 s
+    assert machine.request_timeout(12.0, 60.0) == MIN_POLL_TIMEOUT
+    assert machine.request_timeout(4.0, None) == 6.0  # "no timeout" still ends at the deadline
+    clipped = machine.request_timeout(7.0, httpx.Timeout(60.0, connect=2.0, pool=None))
+    assert clipped == httpx.Timeout(connect=2.0, read=3.0, write=3.0, pool=3.0)
+
+
+def test_wait_without_deadline_keeps_the_request_timeout() -> None:
+    machine = _machine(timeout=None)
+    timeout = httpx.Timeout(60.0, connect=10.0)
+    assert machine.request_timeout(1e9, timeout) is timeout
+    assert machine.request_timeout(1e9, None) is None
+    assert machine.request_timeout(1e9, 60.0) == 60.0
+
+
+def test_wait_floor_is_adjustable_and_checked() -> None:
+    policy = RetryPolicy()
+    machine = WaitMachine[Task](
+        "t", now=0.0, timeout=1.0, poll_interval=0.5, retry=policy, min_request_timeout=0.2
+    )
+    assert machine.request_timeout(0.9, 60.0) == 0.2
+    with pytest.raises(InvalidInputError):
+        WaitMachine[Task]("t", now=0.0, timeout=1.0, poll_interval=0.5, retry=policy, min_request_timeout=0)
 
 
 # ------------------------------------------------------------------ page cursor
