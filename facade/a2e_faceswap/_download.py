@@ -1,5 +1,6 @@
-"""Saving a result to disk: streamed in chunks (constant memory) into a hidden temporary file next to
-the target, flushed and fsync'ed, then renamed over the target in one step. On any final error
+"""Saving a result to disk: streamed chunk by chunk as the bytes arrive (constant memory; every byte
+received before a cut is kept) into a hidden temporary file next to the target, flushed and fsync'ed,
+then renamed over the target in one step. On any final error
 (network, truncation, a callback raising, cancellation) the temporary file is deleted and the target is
 left as it was: never a half file.
 
@@ -17,7 +18,10 @@ keeps what the temporary file holds and decides each request and the fate of eac
   range (within the same attempt: this spends no retry).
 
 The retries themselves (how many, how long apart) are the client's one ``RetryPolicy``: a download is
-idempotent. The file is committed only when it holds exactly the total. Progress
+idempotent. An attempt that ends with more bytes kept than any attempt before it (``progressed``) starts
+the count of retries in a row again (capped, see ``_retry.RetryCount``): a long download over a link
+that keeps dropping finishes as long as each attempt adds bytes; attempts that add nothing give up
+after ``max_retries`` in a row. The file is committed only when it holds exactly the total. Progress
 (``on_progress(bytes_done, total)``) continues from the bytes kept and never goes backwards for the
 same total: after a start over, reports resume once the new count passes what was already reported
 (only a file that changed size mid-download starts a new count, with its new total).
@@ -41,7 +45,6 @@ from attrs import define, frozen
 from .errors import APIConnectionError, InvalidInputError, UnreadableResponseError
 
 __all__ = [
-    "CHUNK",
     "Answer",
     "DownloadSink",
     "NextRequest",
@@ -51,7 +54,6 @@ __all__ = [
     "target_path",
 ]
 
-CHUNK = 64 * 1024
 #: ``on_progress(bytes_done, total_or_None)``
 OnProgress = Callable[[int, int | None], object]
 
@@ -124,6 +126,8 @@ class ResumeState:
     validator: str | None = None
     #: Whether the last request asked for a range.
     ranged: bool = False
+    #: The most bytes ever kept (what a failed attempt must pass to count as progress).
+    best: int = 0
 
     def next_request(self) -> NextRequest:
         """The request to send now: a range from ``have`` when the kept bytes can be continued."""
@@ -183,6 +187,15 @@ class ResumeState:
 
     def received(self, size: int) -> None:
         self.have += size
+
+    def progressed(self) -> bool:
+        """After a failed attempt: whether it kept more bytes than any attempt before it (the retry
+        count then starts again, see ``RetryCount``). Bytes fetched again after a start over only count
+        once they pass that mark, so each reset needs new bytes."""
+        if self.have <= self.best:
+            return False
+        self.best = self.have
+        return True
 
     def check_complete(self) -> None:
         """After a body ended: raise (a retryable error; the next attempt resumes) unless it is all here."""

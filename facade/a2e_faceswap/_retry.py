@@ -13,6 +13,11 @@ Rules:
 * A status poll inside a wait (``polling=True``) also rides out HTTP 500 (any ``ServerError``) and an
   unreadable answer: the poll is a read that changes nothing, and one glitch must not end a wait for a
   task that is already paid for. The retry budget still bounds how many such errors come in a row.
+* An operation that can make progress across attempts (a resumable download) counts its retries *in a
+  row*: an attempt that failed after getting further than any before it (``progressed=True``) starts the
+  count again, so a long download over a link that keeps dropping finishes as long as each attempt adds
+  bytes. Such fresh starts are capped (``MAX_PROGRESS_RESETS``), so the loop always ends; an attempt
+  that adds nothing spends the budget as usual.
 * Delay: exponential backoff ``initial_delay * multiplier**n`` capped at ``max_delay``, minus up to
   ``jitter`` of it at random; a ``Retry-After`` header (seconds or an HTTP date) replaces the backoff,
   capped at ``retry_after_cap`` seconds.
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
-from attrs import frozen
+from attrs import define, frozen
 
 from . import codes
 from .errors import (
@@ -39,7 +44,17 @@ from .errors import (
     UnreadableResponseError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable", "retry_after_seconds"]
+__all__ = [
+    "MAX_PROGRESS_RESETS",
+    "RETRYABLE_STATUSES",
+    "RetryCount",
+    "RetryPolicy",
+    "is_retryable",
+    "retry_after_seconds",
+]
+
+#: How many times an operation's retry count may start again because an attempt made progress.
+MAX_PROGRESS_RESETS = 1000
 
 #: HTTP statuses after which an idempotent request may be sent again.
 RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 429, 502, 503, 504})
@@ -134,3 +149,35 @@ class RetryPolicy:
         if hinted is not None:
             return min(hinted, self.retry_after_cap)
         return self.backoff(retries_done, random)
+
+
+@define
+class RetryCount:
+    """The retries of one operation, sans I/O: the sync and async retry loops both drive it.
+
+    ``after_error`` answers the delay before the next attempt (and counts that retry) or ``None`` to give
+    up. ``in_a_row`` is what the policy's ``max_retries`` bounds; it starts again after an attempt that
+    made progress, at most ``MAX_PROGRESS_RESETS`` times. ``spent`` counts every retry.
+    """
+
+    policy: RetryPolicy
+    idempotent: bool
+    in_a_row: int = 0
+    spent: int = 0
+    resets: int = 0
+
+    def after_error(
+        self,
+        error: A2EError,
+        *,
+        progressed: bool = False,
+        random: Callable[[], float] = _random.random,
+    ) -> float | None:
+        if progressed and self.in_a_row > 0 and self.resets < MAX_PROGRESS_RESETS:
+            self.in_a_row = 0
+            self.resets += 1
+        delay = self.policy.decide(self.in_a_row, error, idempotent=self.idempotent, random=random)
+        if delay is not None:
+            self.in_a_row += 1
+            self.spent += 1
+        return delay

@@ -13,7 +13,7 @@ from attrs import frozen
 
 from . import _endpoints as ep
 from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name
-from ._download import CHUNK, DownloadSink, OnProgress, target_path
+from ._download import DownloadSink, OnProgress, target_path
 from ._paging import PageCursor
 from ._polling import RequestTimeout, WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
@@ -290,12 +290,12 @@ class Tasks:
                         follow_redirects=True,
                     ) as response:
                         if sink.begin(response.status_code, response.headers):
-                            for chunk in response.iter_bytes(CHUNK):
+                            for chunk in response.iter_bytes():
                                 sink.write(chunk)
                             sink.end()
                             return
 
-            self._t.retrying("download", True, attempt)
+            self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
         return target
 
     def run(
@@ -483,12 +483,12 @@ class AsyncTasks:
                         follow_redirects=True,
                     ) as response:
                         if sink.begin(response.status_code, response.headers):
-                            async for chunk in response.aiter_bytes(CHUNK):
+                            async for chunk in response.aiter_bytes():
                                 sink.write(chunk)
                             sink.end()
                             return
 
-            await self._t.retrying("download", True, attempt)
+            await self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
         return target
 
     async def run(

@@ -33,7 +33,7 @@ from attrs import frozen
 
 from . import _parsing, codes
 from ._logging import logger
-from ._retry import RetryPolicy
+from ._retry import RetryCount, RetryPolicy
 from ._validation import check_request_timeout
 from .errors import (
     A2EError,
@@ -315,13 +315,13 @@ def mapped_errors(operation: str, secret: str) -> Iterator[None]:
 # ------------------------------------------------------------------ the two transports (thin twins)
 
 
-def _log_retry(what: str, delay: float, retries_done: int, policy: RetryPolicy, error: A2EError) -> None:
+def _log_retry(what: str, delay: float, count: RetryCount, error: A2EError) -> None:
     logger.info(
         "retrying %s in %.2fs (retry %d/%d) after %s: %s",
         what,
         delay,
-        retries_done + 1,
-        policy.max_retries,
+        count.in_a_row,
+        count.policy.max_retries,
         type(error).__name__,
         error,
     )
@@ -413,21 +413,22 @@ class SyncTransport(_Base):
         *,
         settle: Callable[[], T] | None = None,
         policy: RetryPolicy | None = None,
+        progressed: Callable[[], bool] | None = None,
     ) -> T:
-        policy = policy or self.config.retry
-        retries = 0
+        """Run ``attempt`` until it succeeds or the policy gives up. ``progressed()`` (asked after a
+        failed attempt) tells whether it got further than any attempt before: see ``RetryCount``."""
+        count = RetryCount(policy or self.config.retry, idempotent)
         while True:
             try:
                 return attempt()
             except A2EError as error:
-                if settle is not None and _settled(error, retries, settle):
+                if settle is not None and _settled(error, count.spent, settle):
                     return settle()
-                delay = policy.decide(retries, error, idempotent=idempotent)
+                delay = count.after_error(error, progressed=progressed is not None and progressed())
                 if delay is None:
                     raise
-                _log_retry(what, delay, retries, policy, error)
+                _log_retry(what, delay, count, error)
                 self.sleep(delay)
-                retries += 1
 
     @contextlib.contextmanager
     def stream(
@@ -497,21 +498,22 @@ class AsyncTransport(_Base):
         *,
         settle: Callable[[], T] | None = None,
         policy: RetryPolicy | None = None,
+        progressed: Callable[[], bool] | None = None,
     ) -> T:
-        policy = policy or self.config.retry
-        retries = 0
+        """Run ``attempt`` until it succeeds or the policy gives up. ``progressed()`` (asked after a
+        failed attempt) tells whether it got further than any attempt before: see ``RetryCount``."""
+        count = RetryCount(policy or self.config.retry, idempotent)
         while True:
             try:
                 return await attempt()
             except A2EError as error:
-                if settle is not None and _settled(error, retries, settle):
+                if settle is not None and _settled(error, count.spent, settle):
                     return settle()
-                delay = policy.decide(retries, error, idempotent=idempotent)
+                delay = count.after_error(error, progressed=progressed is not None and progressed())
                 if delay is None:
                     raise
-                _log_retry(what, delay, retries, policy, error)
+                _log_retry(what, delay, count, error)
                 await self.sleep(delay)
-                retries += 1
 
     @contextlib.asynccontextmanager
     async def stream(

@@ -93,15 +93,18 @@ async def test_download_runs_in_constant_memory(
 async def test_failed_download_leaves_no_file_and_keeps_the_old_one(
     api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
 ) -> None:
-    result_size(4 * MIB)  # big enough that part of it arrives before each reset
+    result_size(4 * MIB)  # big enough that part of it arrives before the cut
     task = await _completed(api)
     target = tmp_path / "result.mp4"
     target.write_bytes(b"previous result")
-    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY] * 3)
+    # A cut that keeps bytes, then two resets before any byte: no progress, so the budget (2 retries)
+    # is spent and the second reset is final.
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY, FaultKind.RESET, FaultKind.RESET])
     progress: list[int] = []
     with pytest.raises(APIConnectionError):
         await api.tasks.download(task, target, lambda done, _total: progress.append(done))
-    assert max(progress) > 0  # bytes did arrive, three times
+    assert max(progress) > 0  # bytes did arrive (a temporary file existed)
+    assert env.sim.faults.pending_script("result") == []
     assert target.read_bytes() == b"previous result"
     assert listing(tmp_path) == ["result.mp4"]
 
@@ -193,3 +196,40 @@ async def test_a_file_changed_before_the_resume_is_fetched_whole(
     assert _result_answers(env, before) == {200: 2}
     assert progress[-1] == (3 * MIB, 3 * MIB)
     assert listing(tmp_path) == ["result.mp4"]
+
+
+async def test_a_download_cut_more_often_than_the_retry_budget_finishes_while_each_cut_adds_bytes(
+    api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
+) -> None:
+    result_size(256 * 1024)  # small enough that each cut delivers most of its half
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    cuts = 7  # well over max_retries=2; each cut delivers half of what was asked (the rest of the file)
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY] * cuts)
+    before = env.sim.stats.requests
+    progress: Progress = []
+    path = await api.tasks.download(task, target, _recorder(target, progress))
+    assert path.read_bytes() == env.sim.result_bytes(task.id)
+    assert env.sim.faults.pending_script("result") == []
+    assert _result_answers(env, before) == {200: 1, 206: cuts}  # each retry asked for the rest only
+    done = [d for d, _ in progress]
+    assert done == sorted(set(done))
+    assert progress[-1] == (256 * 1024, 256 * 1024)
+    assert listing(tmp_path) == ["result.mp4"]
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["from-the-start", "after-progress"])
+async def test_attempts_that_add_no_bytes_still_give_up_after_the_retry_budget(
+    api: AsyncA2E, env: Env, tmp_path: Path, late: bool
+) -> None:
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    # RESET: the connection drops before any byte. After attempts that made progress, the budget counts
+    # again from the last of them: its own retry plus one more (max_retries=2) before giving up.
+    progressing = [FaultKind.RESET_MID_BODY] * 4 if late else []
+    spent = 2 if late else 3
+    env.sim.faults.script("result", [*progressing, *[FaultKind.RESET] * spent, None])
+    with pytest.raises(APIConnectionError):
+        await api.tasks.download(task, target)
+    assert env.sim.faults.pending_script("result") == [None]  # the answer that would have worked
+    assert listing(tmp_path) == []

@@ -28,7 +28,7 @@ from a2e_faceswap._create import CreateFlow, Found, GiveUp, Lookup, Submit, defa
 from a2e_faceswap._download import Answer, ResumeState
 from a2e_faceswap._paging import PageCursor
 from a2e_faceswap._polling import MIN_POLL_TIMEOUT, Done, Fail, Sleep, WaitMachine
-from a2e_faceswap._retry import is_retryable, retry_after_seconds
+from a2e_faceswap._retry import MAX_PROGRESS_RESETS, RetryCount, is_retryable, retry_after_seconds
 from a2e_faceswap.errors import A2EError, APIError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -531,3 +531,23 @@ def test_only_the_range_starting_at_the_kept_bytes_is_appended(total: int, data:
     else:
         with pytest.raises(UnreadableResponseError):
             state.judge(*answer)
+
+
+def test_retry_count_starts_again_after_progress_but_only_a_bounded_number_of_times() -> None:
+    policy = RetryPolicy(max_retries=2, initial_delay=1.0, max_delay=10.0, multiplier=2.0, jitter=0.0)
+    count = RetryCount(policy, idempotent=True)
+    cut = APIConnectionError("cut", outcome_unknown=True)
+    assert count.after_error(cut, progressed=True) == 1.0  # the first attempt's bytes: nothing to reset
+    assert count.after_error(cut, progressed=False) == 2.0
+    assert count.after_error(cut, progressed=True) == 1.0  # progress: the backoff and the count restart
+    assert count.after_error(cut, progressed=False) == 2.0
+    assert count.after_error(cut, progressed=False) is None  # two retries in a row without progress
+    count = RetryCount(policy, idempotent=True)
+    delays = [
+        count.after_error(cut, progressed=True) for _ in range(MAX_PROGRESS_RESETS + policy.max_retries)
+    ]
+    assert all(delay is not None for delay in delays)
+    assert count.resets == MAX_PROGRESS_RESETS
+    assert count.after_error(cut, progressed=True) is None  # the hard cap: progress no longer resets
+    assert count.spent == MAX_PROGRESS_RESETS + policy.max_retries
+    assert count.after_error(BadRequestError("no", status=400), progressed=True) is None  # never retryable
