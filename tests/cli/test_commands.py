@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 from a2e_faceswap import A2E
-from a2e_faceswap.testing import Simulator
+from a2e_faceswap.testing import FaultKind, Simulator
 
 from tests.cli.conftest import FAST, Run, document, invoke
 from tests.conftest import MakeSim
@@ -245,3 +245,24 @@ def test_help_lists_every_command(run: Run) -> None:
     tasks = run("tasks", "--help")
     for command in ("list", "get", "wait", "active", "delete"):
         assert command in tasks.stdout
+
+
+def test_max_retries_sets_the_retry_budget(run: Run, sim: Simulator) -> None:
+    assert "--max-retries" in run("--help").stdout
+    sim.faults.script("list_task_records", [FaultKind.HTTP_503])
+    no_retry = run("--json", "--max-retries", "0", "tasks", "list")
+    assert no_retry.exit_code == 3  # the default budget (2) would have ridden out one 503
+    assert document(no_retry)["error"]["status"] == 503
+    assert sim.faults.pending_script("list_task_records") == []
+
+    sim.faults.script("list_task_records", [FaultKind.HTTP_503, FaultKind.HTTP_503, None])
+    one_retry = run("--json", "--max-retries", "1", "tasks", "list")
+    assert one_retry.exit_code == 3  # two 503s: one more than the budget of 1
+    assert sim.faults.pending_script("list_task_records") == [None]
+    sim.faults.clear()
+
+    sim.faults.script("list_task_records", [FaultKind.HTTP_503])
+    ridden_out = run("--json", "--max-retries", "1", "tasks", "list")
+    assert ridden_out.exit_code == 0, ridden_out.stderr
+    assert document(ridden_out)["total"] == 0
+    assert sim.faults.pending_script("list_task_records") == []

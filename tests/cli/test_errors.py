@@ -108,6 +108,8 @@ def test_bad_input_exits_2_before_sending_anything(
         ["tasks", "list", "--page", "0"],
         ["tasks", "list", "--all", "--page", "2"],
         ["--base-url", "http://127.0.0.1:1", "--region", "cn", "tasks", "list"],
+        ["--max-retries", "-1", "tasks", "list"],
+        ["--max-retries", "many", "tasks", "list"],
         ["--region", "mars", "tasks", "list"],
         ["no-such-command"],
         ["swap", "--face", FACE_URL, "--video", VIDEO_URL, "--poll", "0"],
@@ -117,6 +119,32 @@ def test_usage_errors_exit_2(run: Run, sim: Simulator, args: list[str]) -> None:
     result = run(*args)
     assert result.exit_code == 2
     assert result.stdout == ""
+    assert sim.stats.requests.total() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "http://127.0.0.1:1", "--region", "cn", "tasks", "list"], "not both"),
+        (["--max-retries", "-1", "tasks", "list"], "--max-retries must be 0 or more, got -1"),
+        (["--max-retries", "-3", "demo"], "--max-retries must be 0 or more"),
+        (["tasks", "list", "--all", "--page", "2"], "do not combine it with --page"),
+    ],
+)
+def test_our_usage_checks_give_one_json_document_under_json(
+    run: Run, sim: Simulator, args: list[str], message: str
+) -> None:
+    result = run("--json", *args)
+    assert result.exit_code == 2
+    error = document(result)["error"]
+    assert (error["type"], error["exit_code"]) == ("UsageProblem", 2)
+    assert message in error["message"]
+    assert error["hint"]
+    assert message in _error_line(result)  # the same one line on stderr as without --json
+    human = run(*args)
+    assert human.exit_code == 2
+    assert human.stdout == ""
+    assert message in _error_line(human)
     assert sim.stats.requests.total() == 0
 
 

@@ -71,6 +71,17 @@ def root(
         Region | None,
         typer.Option("--region", help="A2E region instead of --base-url.", show_default=False),
     ] = None,
+    max_retries: Annotated[
+        int | None,
+        typer.Option(
+            "--max-retries",
+            metavar="N",
+            help="Retries (default: 2; 0 = none) of a request that failed for a passing reason "
+            "(network, timeout, busy, HTTP 502-504), when sending it again is safe. A download counts "
+            "them in a row: a cut that still brought new bytes starts the count again.",
+            show_default=False,
+        ),
+    ] = None,
     json_: Annotated[
         bool,
         typer.Option("--json", help="Machine output: one JSON document on stdout, progress on stderr."),
@@ -83,19 +94,20 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    if base_url is not None and region is not None:
-        raise typer.BadParameter("give --base-url or --region, not both", param_hint="--region")
     session = Session(
         Settings(
             api_key=api_key,
             base_url=base_url,
             region=region.value if region is not None else None,
+            max_retries=max_retries,
             json=json_,
             debug=debug,
         )
     )
     ctx.obj = session
     ctx.call_on_close(session.close)
+    with session.guard("options"):  # reported like every other problem (one JSON document under --json)
+        session.settings.check()
 
 
 app.command("swap")(commands.swap)

@@ -213,9 +213,12 @@ def tasks_list(
 ) -> None:
     """List task records, newest first."""
     session = session_of(ctx)
-    if all_ and (page is not None or page_size is not None):
-        raise typer.BadParameter("--all reads every page; do not combine it with --page / --page-size")
     with session.guard("list tasks"):
+        if all_ and (page is not None or page_size is not None):
+            raise UsageProblem(
+                "--all reads every page; do not combine it with --page / --page-size",
+                "drop --all, or drop --page / --page-size",
+            )
         client = session.client()
         if all_:
             tasks = list(client.tasks.iter())

@@ -110,7 +110,8 @@ def demo(
             out.note(
                 "A2E simulator started at ", (sim.base_url, "bold"), " (in-process; no A2E account used)"
             )
-            with A2E(api_key=sim.token, base_url=sim.base_url) as client:
+            retries = session.settings.max_retries
+            with A2E(api_key=sim.token, base_url=sim.base_url, max_retries=retries) as client:
                 flow = Workflow(session, client)
                 face_url = flow.upload(face_file, "face")
                 video_url = flow.upload(video_file, "video")

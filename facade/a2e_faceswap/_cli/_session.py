@@ -26,8 +26,20 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     region: str | None = None
+    max_retries: int | None = None
     json: bool = False
     debug: bool = False
+
+    def check(self) -> None:
+        """Raise ``UsageProblem`` for options that do not go together or are out of range."""
+        if self.base_url is not None and self.region is not None:
+            raise UsageProblem(
+                "give --base-url or --region, not both", "--region picks A2E's server for that region"
+            )
+        if self.max_retries is not None and self.max_retries < 0:
+            raise UsageProblem(
+                f"--max-retries must be 0 or more, got {self.max_retries}", "0 turns retries off"
+            )
 
 
 class _SecretFilter(logging.Filter):
@@ -88,7 +100,13 @@ class Session:
                     "A2E's web UI: Account > API Token); to try things locally, run "
                     "`a2e-faceswap sim` or `a2e-faceswap demo`",
                 )
-            self._client = A2E(api_key=key, base_url=self.settings.base_url, region=self.settings.region)
+            settings = self.settings
+            self._client = A2E(
+                api_key=key,
+                base_url=settings.base_url,
+                region=settings.region,
+                max_retries=settings.max_retries,
+            )
         return self._client
 
     def _log_to_stderr(self) -> None:
