@@ -197,13 +197,15 @@ async def _scenarios(sim: Simulator, make: Callable[..., AsyncA2E], tmp: Path, t
 
     case("task failure", TaskFailedError, task_failure)
 
-    async def download(fault: FaultKind) -> Any:
+    async def download(*faults: FaultKind) -> Any:
         task_id = await _finished(plain, sim)
-        _script(sim, "result", fault, fault, fault)
-        return await retrying.tasks.download(task_id, tmp / f"{fault.value}.mp4")
+        _script(sim, "result", *faults)
+        return await retrying.tasks.download(task_id, tmp / f"{faults[0].value}.mp4")
 
-    case("download 503", ServerError, lambda: download(FaultKind.HTTP_503_HTML))
-    case("download cut off", APIConnectionError, lambda: download(FaultKind.RESET_MID_BODY))
+    case("download 503", ServerError, lambda: download(*[FaultKind.HTTP_503_HTML] * 3))
+    # A cut that brings new bytes restarts the retry count: cut once, then resets before any byte.
+    cut_off = (FaultKind.RESET_MID_BODY, FaultKind.RESET, FaultKind.RESET)
+    case("download cut off", APIConnectionError, lambda: download(*cut_off))
 
     def upload() -> Awaitable[Any]:
         _script(sim, "upload_put", FaultKind.HTTP_500)
@@ -274,7 +276,8 @@ def test_the_command_line_tool_never_prints_the_token(
         sim.fail_next_task(message="no face found")
 
     def cut_download() -> None:
-        sim.faults.script("result", [FaultKind.RESET_MID_BODY] * 5)
+        # cut once (new bytes restart the retry count), then resets before any byte use up the budget
+        sim.faults.script("result", [FaultKind.RESET_MID_BODY, FaultKind.RESET, FaultKind.RESET])
 
     unknown = {"A2E_API_KEY": UNKNOWN_TOKEN}
     runs: list[tuple[Callable[[], None], list[str], dict[str, str]]] = [
