@@ -11,7 +11,7 @@ import attrs
 import httpx
 
 from ._faces import AsyncFaces, Faces
-from ._logging import log_request, log_response, setup_from_env
+from ._logging import RequestLog, setup_from_env
 from ._previews import AsyncPreviews, Previews
 from ._retry import RetryPolicy
 from ._tasks import AsyncTasks, Tasks
@@ -132,7 +132,8 @@ class A2E(_Common):
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
-        hooks: _Hooks = {"request": [log_request], "response": [log_response]}
+        log = RequestLog(config.token)
+        hooks: _Hooks = {"request": [log.request], "response": [log.response]}
         self._bind(SyncTransport(config, httpx.Client(**_http_options(config), event_hooks=hooks)))
 
     def _bind(self, transport: SyncTransport) -> None:
@@ -185,7 +186,8 @@ class AsyncA2E(_Common):
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
-        hooks: _Hooks = {"request": [_alog_request], "response": [_alog_response]}
+        log = RequestLog(config.token)
+        hooks: _Hooks = {"request": [log.arequest], "response": [log.aresponse]}
         self._bind(AsyncTransport(config, httpx.AsyncClient(**_http_options(config), event_hooks=hooks)))
 
     def _bind(self, transport: AsyncTransport) -> None:
@@ -215,11 +217,3 @@ class AsyncA2E(_Common):
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.close()
-
-
-async def _alog_request(request: httpx.Request) -> None:
-    log_request(request)
-
-
-async def _alog_response(response: httpx.Response) -> None:
-    log_response(response)

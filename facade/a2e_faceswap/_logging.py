@@ -4,6 +4,10 @@ Silent by default (like any library). ``A2E_LOG=debug`` or ``A2E_LOG=info`` atta
 when a client is created. Requests are logged at DEBUG with their headers, the Authorization header
 always replaced by ``[redacted]``; retries and waits at INFO. Query strings are logged only for API
 paths: pre-signed upload URLs carry a signature in theirs.
+
+The token is kept out of log lines twice over: each client's request log (``RequestLog``) masks its
+own token wherever it appears in a URL (someone may pass it as an id), and the stderr handler's filter
+masks ``Bearer <anything>`` and every token a client of this process was given.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from typing import TextIO
 
 import httpx
 
-__all__ = ["RedactingFilter", "log_request", "log_response", "logger", "redact_headers", "setup_from_env"]
+__all__ = [
+    "RedactingFilter",
+    "RequestLog",
+    "logger",
+    "redact_headers",
+    "register_secret",
+    "scrub",
+    "setup_from_env",
+]
 
 logger = logging.getLogger("a2e_faceswap")
 
@@ -27,6 +39,20 @@ _SENSITIVE = frozenset(
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s'\",]+")
 _REDACTED = "[redacted]"
 _handler: logging.Handler | None = None
+#: Tokens given to clients of this process, masked by ``RedactingFilter`` (short strings are not
+#: registered: masking them would shred ordinary text).
+_secrets: set[str] = set()
+_MIN_SECRET = 8
+
+
+def scrub(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``[redacted]``."""
+    return text.replace(secret, _REDACTED) if secret else text
+
+
+def register_secret(secret: str) -> None:
+    if len(secret) >= _MIN_SECRET:
+        _secrets.add(secret)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -34,7 +60,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def redact_text(text: str) -> str:
-    return _BEARER.sub(rf"\1 {_REDACTED}", text)
+    text = _BEARER.sub(rf"\1 {_REDACTED}", text)
+    for secret in tuple(_secrets):
+        text = scrub(text, secret)
+    return text
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -53,7 +82,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 class RedactingFilter(logging.Filter):
-    """Last line of defence on our handler: masks anything shaped like ``Bearer <token>``."""
+    """Last line of defence on our handler: masks ``Bearer <token>`` and every registered token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -83,23 +112,38 @@ def _loggable_url(url: httpx.URL) -> str:
     return str(url.copy_with(query=None, fragment=None))
 
 
-def log_request(request: httpx.Request) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "request %s %s headers=%s",
-            request.method,
-            _loggable_url(request.url),
-            redact_headers(request.headers),
-        )
+class RequestLog:
+    """The request/response log of one client: httpx event hooks that mask its token in URLs."""
 
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+        register_secret(secret)
 
-def log_response(response: httpx.Response) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        request = response.request
-        logger.debug(
-            "response %s %s -> %s %s",
-            request.method,
-            _loggable_url(request.url),
-            response.status_code,
-            response.reason_phrase,
-        )
+    def _url(self, url: httpx.URL) -> str:
+        return scrub(_loggable_url(url), self._secret)
+
+    def request(self, request: httpx.Request) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "request %s %s headers=%s",
+                request.method,
+                self._url(request.url),
+                redact_headers(request.headers),
+            )
+
+    def response(self, response: httpx.Response) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            request = response.request
+            logger.debug(
+                "response %s %s -> %s %s",
+                request.method,
+                self._url(request.url),
+                response.status_code,
+                response.reason_phrase,
+            )
+
+    async def arequest(self, request: httpx.Request) -> None:
+        self.request(request)
+
+    async def aresponse(self, response: httpx.Response) -> None:
+        self.response(response)

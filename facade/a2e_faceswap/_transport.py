@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Generator, Iterator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -32,7 +32,7 @@ from a2e_api.types import Response
 from attrs import frozen
 
 from . import _parsing, codes
-from ._logging import logger
+from ._logging import logger, scrub
 from ._retry import RetryCount, RetryPolicy
 from ._validation import check_request_timeout
 from .errors import (
@@ -176,13 +176,9 @@ class _CallClient:
 # ------------------------------------------------------------------ outcome → model or error (pure)
 
 
-def _scrub(text: str, secret: str) -> str:
-    return text.replace(secret, _REDACTED) if secret else text
-
-
 def _snippet(content: bytes, secret: str) -> str:
     text = " ".join(content[: _SNIPPET * 4].decode("utf-8", "replace").split())
-    text = _scrub(text, secret)
+    text = scrub(text, secret)
     return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
 
 
@@ -249,10 +245,10 @@ def error_from_response(
             if snippet:
                 message += f" (body: {snippet!r})"
     return cls(
-        _scrub(message, secret),
+        scrub(message, secret),
         status=status,
         code=code,
-        trace_id=_scrub(trace_id, secret) if trace_id is not None else None,
+        trace_id=scrub(trace_id, secret) if trace_id is not None else None,
         response=response,
         operation=operation,
         snippet=snippet,
@@ -261,7 +257,7 @@ def error_from_response(
 
 def map_transport_error(operation: str, exc: Exception, secret: str) -> A2EError:
     """An httpx exception (no answer) as one of ours, telling whether the request may have landed."""
-    text = _scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
+    text = scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return APITimeoutError(text, outcome_unknown=False, operation=operation)
     if isinstance(exc, httpx.TimeoutException):
@@ -345,6 +341,15 @@ class _Base:
     def secret(self) -> str:
         return self.config.token
 
+    def refuse_token_in_url(self, operation: str, kwargs: Mapping[str, Any]) -> None:
+        """Ids and query values go into the URL, and URLs end up in logs (ours, httpx's, proxies'):
+        refuse, before sending, a value that contains the API token (say, pasted where an id belongs)."""
+        for name, value in kwargs.items():
+            if isinstance(value, str) and self.secret and self.secret in value:
+                raise InvalidInputError(
+                    f"{operation}: {name} contains your API token; refusing to put it in a URL"
+                )
+
     def timeout_for(self, timeout: TimeoutArg) -> float | httpx.Timeout | None:
         return self.config.timeout if isinstance(timeout, NotGiven) else check_request_timeout(timeout)
 
@@ -396,6 +401,7 @@ class SyncTransport(_Base):
     def call(
         self, endpoint: Endpoint[S], timeout: TimeoutArg = NOT_GIVEN, *, retry: bool = True, **kwargs: Any
     ) -> S:
+        self.refuse_token_in_url(endpoint.name, kwargs)
         policy = self.config.retry if retry else attrs.evolve(self.config.retry, max_retries=0)
         return self.retrying(
             endpoint.name,
@@ -481,6 +487,7 @@ class AsyncTransport(_Base):
     async def call(
         self, endpoint: Endpoint[S], timeout: TimeoutArg = NOT_GIVEN, *, retry: bool = True, **kwargs: Any
     ) -> S:
+        self.refuse_token_in_url(endpoint.name, kwargs)
         policy = self.config.retry if retry else attrs.evolve(self.config.retry, max_retries=0)
         return await self.retrying(
             endpoint.name,

@@ -13,10 +13,11 @@ from a2e_faceswap import (
     AsyncA2E,
     AuthenticationError,
     InsecureURLError,
+    InvalidInputError,
     RetryPolicy,
     UnreadableResponseError,
 )
-from a2e_faceswap._logging import RedactingFilter
+from a2e_faceswap._logging import RedactingFilter, RequestLog
 from a2e_faceswap._transport import Config, make_auth
 from a2e_faceswap._validation import REGIONS
 from a2e_faceswap.testing import FaultKind
@@ -56,6 +57,11 @@ async def test_canary_token_never_appears_in_logs_reprs_or_errors(
     with pytest.raises(AuthenticationError) as rejected:
         await wrong.tasks.get(result.task.id)
     errors.append(rejected.value)
+    before = sum(env.sim.stats.requests.values())
+    with pytest.raises(InvalidInputError) as pasted:  # the token pasted where an id belongs
+        await api.tasks.get(token)
+    assert "contains your API token" in str(pasted.value)
+    assert sum(env.sim.stats.requests.values()) == before  # refused before anything was sent
 
     texts = [
         _everything_logged(caplog, capfd),
@@ -70,6 +76,7 @@ async def test_canary_token_never_appears_in_logs_reprs_or_errors(
         response = getattr(error, "response", None)
         assert isinstance(response, httpx.Response)
         texts.append(repr(response.request.headers))
+    texts += [str(pasted.value), repr(pasted.value)]
     for text in texts:
         assert token not in text
         assert CANARY not in text
@@ -90,8 +97,10 @@ def test_a2e_log_turns_on_a_redacting_handler(
     handler = logger.handlers[0]
     assert any(isinstance(f, RedactingFilter) for f in handler.filters)
     logger.info("header was Bearer %s", CANARY)
+    logger.info("an id that is really the token: %s", CANARY)  # a client was given it: masked too
     err = capfd.readouterr().err
     assert "Bearer [redacted]" in err
+    assert "an id that is really the token: [redacted]" in err
     assert CANARY not in err
     logger.setLevel(logging.NOTSET)
 
@@ -148,3 +157,16 @@ def test_configuration_from_the_environment(env: Env, monkeypatch: pytest.Monkey
     with A2E() as default, A2E(region="global") as global_:
         assert default.base_url == global_.base_url == "https://video.a2e.ai"
         assert default.max_retries == 2
+
+
+def test_the_request_log_masks_the_token_in_urls(caplog: pytest.LogCaptureFixture) -> None:
+    log = RequestLog(CANARY)
+    caplog.set_level(logging.DEBUG, logger="a2e_faceswap")
+    request = httpx.Request(
+        "GET", f"https://video.a2e.ai/api/v1/userFaceSwapTask/{CANARY}", headers={"Authorization": CANARY}
+    )
+    log.request(request)
+    log.response(httpx.Response(400, request=request))
+    assert len(caplog.records) == 2
+    assert CANARY not in caplog.text
+    assert "/userFaceSwapTask/[redacted]" in caplog.text
