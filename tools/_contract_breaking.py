@@ -482,6 +482,13 @@ def _compare_request_body(old: Operation, new: Operation) -> list[Change]:
     changes: list[Change] = []
     if now.get("required") is True and was.get("required") is not True:
         changes.append(Change("request-body-became-required", where, breaking=True))
+    changes += _compare_content(was, now, where, Direction.REQUEST)
+    return changes
+
+
+def _compare_content(was: Json, now: Json, where: str, direction: Direction) -> list[Change]:
+    """The media types of a request body or response: removed ones break, kept ones are compared."""
+    changes: list[Change] = []
     old_content, new_content = was.get("content") or {}, now.get("content") or {}
     for media_type, media in old_content.items():
         if media_type not in new_content:
@@ -491,7 +498,7 @@ def _compare_request_body(old: Operation, new: Operation) -> list[Change]:
             (media or {}).get("schema"),
             (new_content[media_type] or {}).get("schema"),
             _media_where(where, media_type),
-            Direction.REQUEST,
+            direction,
         )
     changes += [Change("media-type-added", f"{where} {m}") for m in new_content if m not in old_content]
     return changes
@@ -512,18 +519,7 @@ def _compare_responses(old: Operation, new: Operation) -> list[Change]:
         for header in new_resp.get("headers") or {}:
             if header not in (old_resp.get("headers") or {}):
                 changes.append(Change("response-header-added", f"{where} header {header}"))
-        old_content, new_content = old_resp.get("content") or {}, new_resp.get("content") or {}
-        for media_type, media in old_content.items():
-            if media_type not in new_content:
-                changes.append(Change("media-type-removed", f"{where} {media_type}", breaking=True))
-                continue
-            changes += compare_schemas(
-                (media or {}).get("schema"),
-                (new_content[media_type] or {}).get("schema"),
-                _media_where(where, media_type),
-                Direction.RESPONSE,
-            )
-        changes += [Change("media-type-added", f"{where} {m}") for m in new_content if m not in old_content]
+        changes += _compare_content(old_resp, new_resp, where, Direction.RESPONSE)
     changes += [Change("response-status-added", f"{new.label} {s}") for s in now if s not in was]
     return changes
 
