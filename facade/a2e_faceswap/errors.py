@@ -1,13 +1,14 @@
 """Every error a2e_faceswap raises.
 
-Nothing else escapes a client call: no bare ``KeyError``, ``ValueError``, JSON or httpx errors. Local
-file-system problems while writing a download (disk full, permissions) stay ``OSError``.
+Nothing else escapes a client call: no bare ``KeyError``, ``ValueError``, ``OSError``, JSON or httpx
+errors. Every error met after a task was created (and so paid for) carries its id in ``task_id``.
 
 ::
 
-    A2EError
+    A2EError (.task_id: the paid task this error concerns, when there is one)
     ├── InvalidInputError (also a ValueError) ... refused before any request was sent
     │   └── InsecureURLError ..................... the token would travel over plain http
+    ├── LocalFileError (also an OSError) ......... a local file could not be read or written (.filename)
     ├── APIError ................................. A2E answered, with an error
     │   │                                          (.status .code .message .trace_id .response)
     │   ├── BadRequestError ...................... 400 and other refusals of the input
@@ -18,7 +19,10 @@ file-system problems while writing a download (disk full, permissions) stay ``OS
     │   ├── NotFoundError ........................ 404
     │   ├── RateLimitError ....................... 429, or the "busy" code under HTTP 200
     │   ├── ServerError .......................... 5xx, or the "unavailable" code under HTTP 200
-    │   └── UnreadableResponseError .............. the body is not the JSON A2E promises (.snippet)
+    │   ├── UnreadableResponseError .............. the body is not the JSON A2E promises (.snippet)
+    │   │   └── ResponseTooLargeError ............ a body (or its decoding) passed the client's bound
+    │   └── CreateOutcomeUnknownError ............ a create may or may not have made a task: resolve it
+    │                                              later with ``tasks.resolve(error)``
     ├── APIConnectionError ....................... no answer at all (.outcome_unknown)
     │   └── APITimeoutError ...................... the request timed out
     ├── TaskFailedError .......................... the task / preview ended "failed" (.task)
@@ -32,6 +36,7 @@ of any of these.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -46,13 +51,16 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CreateOutcomeUnknownError",
     "InsecureURLError",
     "InsufficientCreditsError",
     "InvalidInputError",
+    "LocalFileError",
     "ModerationError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskFailedError",
     "UnreadableResponseError",
@@ -61,7 +69,13 @@ __all__ = [
 
 
 class A2EError(Exception):
-    """Root of every error raised by a2e_faceswap."""
+    """Root of every error raised by a2e_faceswap.
+
+    ``task_id`` is the id of the (paid) task the failure concerns when one exists: an error met while
+    waiting for or downloading a task that was created carries it, so the task is never lost.
+    """
+
+    task_id: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -80,6 +94,20 @@ class InvalidInputError(A2EError, ValueError):
 
 class InsecureURLError(InvalidInputError):
     """The base URL is plain http and its host is not loopback: the token would travel in clear text."""
+
+
+class LocalFileError(A2EError, OSError):
+    """A local file could not be read (an input) or written (a result). Also an ``OSError``, so both
+    ``except A2EError`` and ``except OSError`` catch it; ``errno`` and ``filename`` are set when known."""
+
+    def __init__(self, message: str, *, filename: str | None = None, errno: int | None = None) -> None:
+        A2EError.__init__(self, message)
+        self.filename = filename
+        self.errno = errno
+        self.strerror = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class APIError(A2EError):
@@ -174,6 +202,51 @@ class UnreadableResponseError(APIError):
     lacks the fields the contract requires. ``snippet`` holds its first characters."""
 
 
+class ResponseTooLargeError(UnreadableResponseError):
+    """An answer's body (or what its ``Content-Encoding`` decodes to) passed the bound the client reads:
+    nothing past the bound was kept in memory or written."""
+
+
+class CreateOutcomeUnknownError(APIError):
+    """A create was sent and may have made a (paid) task, but looking it up could not tell.
+
+    It was not sent again: that could pay twice. ``tasks.resolve(error)`` looks again later and returns
+    the task, or ``None`` once a conclusive lookup shows nothing was created.
+
+    Attributes:
+        name: the task name the create sent.
+        face_url, video_url: the inputs it sent.
+        attempts: when each attempt was sent (aware UTC datetimes, the client's clock).
+        resolvable_at: from when a lookup can be conclusive (the end of the settle window, UTC).
+        reason: why the outcome is unknown (the lookup's failure, a page cap, a foreign record...).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        face_url: str,
+        video_url: str,
+        attempts: tuple[datetime, ...],
+        resolvable_at: datetime,
+        reason: str,
+    ) -> None:
+        super().__init__(message, operation="create_task")
+        self.name = name
+        self.face_url = face_url
+        self.video_url = video_url
+        self.attempts = attempts
+        self.resolvable_at = resolvable_at
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, attempts={len(self.attempts)}, "
+            f"resolvable_at={self.resolvable_at.isoformat()!r}, reason={self.reason!r})"
+        )
+
+
 class APIConnectionError(A2EError):
     """No answer came back.
 
@@ -213,6 +286,7 @@ class TaskFailedError(A2EError):
         code = f" (error_code {task.error_code})" if task.error_code else ""
         super().__init__(f"{type(task).__name__.lower()} {task.id} failed: {reason}{code}")
         self.task = task
+        self.task_id = task.id or None
         self.error_code = task.error_code
         self.failure_message = task.failure_message
 
@@ -225,5 +299,6 @@ class WaitTimeoutError(A2EError):
         state = f"; last status {task.raw_status!r}" if task is not None else ""
         super().__init__(f"{subject_id} not finished after {waited:.1f}s{state}")
         self.subject_id = subject_id
+        self.task_id = subject_id
         self.waited = waited
         self.task = task
