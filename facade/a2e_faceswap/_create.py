@@ -1,45 +1,91 @@
-"""Duplicate-safe task creation, sans I/O (the sync and async ``tasks.create`` drive it).
+"""Duplicate-safe task creation, sans I/O (the sync and async ``tasks.create`` and ``tasks.resolve``
+drive it).
 
-A2E has no idempotency key and every task costs credits. Each create therefore carries a unique
-``name`` (``a2e-faceswap-<UTC time>-<random>`` unless the caller gives one), and:
+A2E has no idempotency key and every task costs credits. Each create carries a ``name``
+(``a2e-faceswap-<UTC time>-<random>`` unless the caller gives one). After a failed attempt:
 
-* the connection could not be opened → the request never left: send it again (policy backoff);
-* the outcome is unknown (timeout or reset after sending, 5xx, 408/429/busy, an unreadable answer)
-  → wait the policy's delay, then look the name up in the task records (newest first, page after
-  page while the records are recent enough to be ours). Found → that task is the result, nothing is
-  sent again. Not found and retries remain → send again. Not found and
-  no retry left → raise the original error;
-* the lookup itself fails → raise the original error (a note says the lookup failed): sending again
-  blindly could pay twice;
+* **nothing was applied** (the connection could not be opened; 429 or A2E's busy code: A2E refused
+  it) → send again after the policy's delay, no lookup;
+* **it may have been applied** (a timeout or reset after sending, 408, 5xx including a proxy's HTML
+  page, an unreadable answer) → a *settle window* of ``RetryPolicy.settle_window`` seconds (15 by
+  default, on the monotonic clock) opens: A2E may still apply a request it received late. During it the
+  name is looked up in the task records at growing intervals (the first after the policy's delay,
+  ``Retry-After`` honoured). Found → that task is the result, nothing is sent again. The create is sent
+  again only after a **conclusive miss** by a lookup that started at or after the window's end, and
+  only while retries remain (else the original error is raised: a conclusive miss proves no task
+  exists);
 * anything else (400, 401, 402, moderation...) → raise at once.
 
-Limits: a request that is still queued inside A2E when the lookup runs is not visible yet; the delay
-before the lookup makes that unlikely, not impossible. The lookup reads at most ``LOOKUP_MAX_PAGES``
-pages: an account creating more tasks than that between the attempt and the lookup can still pay twice.
+Which record is this call's task (``LookupScan``): one whose name is ours, **and** whose inputs are the
+ones we sent (same URL path once scheme/host case and percent-encoding are normalised: A2E may move an
+input to its own CDN host, keeping the path), **and** that was created at or after the first attempt
+less ``LOOKUP_CLOCK_SKEW`` (A2E's clock may be behind ours). A record with our name that is recent but
+has other inputs, or no creation time, means "outcome unknown", never "absent".
+
+A lookup is conclusive only when it read down to a record older than that cutoff, or to the end of the
+list (an empty or short page); ``count`` is not trusted. A lookup that stopped at the page cap
+(``LOOKUP_MAX_PAGES``) or that failed is inconclusive and never leads to a resend. When the window ends
+(or the caller's ``deadline`` comes first) without an answer, ``CreateOutcomeUnknownError`` is raised,
+carrying name, inputs, attempt times and ``resolvable_at``; ``tasks.resolve(error)`` looks again later.
+
+Residual risk (README, reliability): A2E applying a request later than the settle window, or its records
+list lagging behind by more than that, can still produce a second paid task after a resend.
 """
 
 from __future__ import annotations
 
 import random as _random
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, unquote, urlsplit
 
 from attrs import frozen
 
-from ._retry import RetryPolicy, is_retryable
-from .errors import A2EError, APIConnectionError, APIError, UnreadableResponseError
+from ._retry import RetryPolicy, retry_after_seconds
+from .errors import (
+    A2EError,
+    APIConnectionError,
+    APIError,
+    CreateOutcomeUnknownError,
+    InvalidInputError,
+    RateLimitError,
+    ServerError,
+    UnreadableResponseError,
+)
 from .models import Task, TaskPage
 
-__all__ = ["CreateFlow", "Found", "GiveUp", "Lookup", "Submit", "default_task_name", "find_by_name"]
+__all__ = [
+    "CreateFlow",
+    "Found",
+    "GiveUp",
+    "Identity",
+    "Lookup",
+    "LookupScan",
+    "Miss",
+    "NextPage",
+    "Submit",
+    "default_task_name",
+    "find_by_name",
+    "resolution",
+    "same_input",
+    "still_unknown",
+    "unknown_outcome",
+]
 
 #: Task records per lookup page (A2E's maximum page size).
 LOOKUP_PAGE_SIZE = 100
-#: The lookup reads further pages while the last record seen was created after the first attempt (less
-#: ``LOOKUP_CLOCK_SKEW`` for a clock difference with A2E), up to this many pages: with many creates
-#: running at once, the task may already sit below the newest page (found by the chaos run, bench/).
+#: Pages one lookup reads at most before it calls itself inconclusive (many creates in flight on one
+#: account can push a task below the newest page: found by the chaos run). ``tasks.resolve`` reads more.
 LOOKUP_MAX_PAGES = 10
-LOOKUP_CLOCK_SKEW = timedelta(minutes=10)
+RESOLVE_MAX_PAGES = 50
+#: How far behind ours A2E's clock may be: records created before the first attempt less this are not
+#: this call's task.
+LOOKUP_CLOCK_SKEW = timedelta(minutes=2)
+#: Lookups inside the settle window: the first after the policy's delay, then at growing intervals.
+LOOKUP_INTERVAL = 0.5
+LOOKUP_MAX_INTERVAL = 4.0
 
 
 def default_task_name(now: datetime | None = None) -> str:
@@ -50,6 +96,87 @@ def default_task_name(now: datetime | None = None) -> str:
 def find_by_name(tasks: Iterable[Task], name: str) -> Task | None:
     """The newest task with that name (records come newest first)."""
     return next((task for task in tasks if task.name == name), None)
+
+
+def _path(url: str) -> str:
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return ""
+    return quote(unquote(path), safe="/")
+
+
+def same_input(sent: str, recorded: str | None) -> bool:
+    """Whether a record's input URL is the one we sent: equal paths once percent-encoding is
+    normalised, whatever the host (A2E may serve the input from its own CDN). A bare host (path ``/``
+    or empty) must match whole, scheme and host case aside."""
+    if recorded is None:
+        return False
+    path = _path(sent)
+    if path.strip("/"):
+        return path == _path(recorded)
+    return sent.strip().lower().rstrip("/") == recorded.strip().lower().rstrip("/")
+
+
+@frozen
+class Identity:
+    """What makes a task record this create's: its name and the two inputs it sent."""
+
+    name: str
+    face_url: str
+    video_url: str
+
+
+# ------------------------------------------------------------------ one lookup (shared with resolve)
+
+
+@frozen
+class NextPage:
+    page: int
+
+
+@frozen
+class Miss:
+    """The lookup ended without our task: ``conclusive`` when it proves no such task exists."""
+
+    conclusive: bool
+    reason: str
+
+
+class LookupScan:
+    """One lookup, page by page: ``feed(page)`` → ``Found``, ``NextPage`` or ``Miss``."""
+
+    def __init__(self, identity: Identity, cutoff: datetime, max_pages: int = LOOKUP_MAX_PAGES) -> None:
+        self._identity = identity
+        self._cutoff = cutoff
+        self._max_pages = max_pages
+        self._doubt: str | None = None
+
+    def _old(self, task: Task) -> bool:
+        return task.created_at is not None and task.created_at < self._cutoff
+
+    def feed(self, page: TaskPage) -> Found | NextPage | Miss:
+        ours = self._identity
+        for task in page.items:
+            if task.name != ours.name or self._old(task):
+                continue
+            if task.created_at is None:
+                self._doubt = f"record {task.id} has our name but no creation time"
+            elif same_input(ours.face_url, task.face_url) and same_input(ours.video_url, task.video_url):
+                return Found(task)
+            else:
+                self._doubt = f"record {task.id} has our name but other inputs"
+        ended = len(page.items) < page.page_size or self._old(page.items[-1])
+        if not ended:
+            if page.page < self._max_pages:
+                return NextPage(page.page + 1)
+            return Miss(False, f"the lookup stopped after {page.page} pages of newer records")
+        if self._doubt is not None:
+            return Miss(False, self._doubt)
+        return Miss(True, "no task with this name and these inputs was created")
+
+
+# ------------------------------------------------------------------ the create flow
 
 
 @frozen
@@ -76,72 +203,172 @@ class GiveUp:
 Step = Submit | Lookup | Found | GiveUp
 
 
-def _maybe_applied(error: A2EError) -> bool:
+def _not_applied(error: A2EError) -> bool:
+    """The failure proves the create was not applied: sending it again cannot pay twice."""
     if isinstance(error, APIConnectionError):
-        return error.outcome_unknown
-    if isinstance(error, UnreadableResponseError):
+        return not error.outcome_unknown
+    return isinstance(error, RateLimitError)
+
+
+def _maybe_applied(error: A2EError) -> bool:
+    if isinstance(error, APIConnectionError | UnreadableResponseError | ServerError):
         return True
-    if isinstance(error, APIError) and error.status is not None and error.status >= 500:
-        return True
-    return is_retryable(error, idempotent=True)
+    return isinstance(error, APIError) and error.status == 408
 
 
 class CreateFlow:
+    """Decides, step by step, what a create does next (see the module rules).
+
+    ``clock`` is monotonic (the settle window, the deadline), ``now`` the wall clock (compared with the
+    records' creation times). ``deadline`` is a monotonic instant the flow must not wait past.
+    """
+
     def __init__(
         self,
         policy: RetryPolicy,
+        identity: Identity,
+        *,
+        deadline: float | None = None,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._policy = policy
+        self._identity = identity
+        self._deadline = deadline
         self._random = random
+        self._clock = clock
         self._now = now
-        self._since: datetime | None = None
+        self._attempts: list[datetime] = []
         self._retries = 0
         self._pending: A2EError | None = None
+        self._window_end = 0.0
+        self._lookups = 0
+        self._scan: LookupScan | None = None
+        self._scan_started = 0.0
+
+    @property
+    def attempts(self) -> tuple[datetime, ...]:
+        """When each attempt was (to be) sent, wall clock."""
+        return tuple(self._attempts)
 
     def first(self) -> Step:
-        self._since = self._now()
-        return Submit(0.0)
+        return self._submit(0.0)
+
+    def _submit(self, delay: float) -> Submit:
+        self._attempts.append(self._now() + timedelta(seconds=delay))
+        return Submit(delay)
 
     def after_error(self, error: A2EError) -> Step:
-        if isinstance(error, APIConnectionError) and not error.outcome_unknown:
+        """An attempt failed with ``error``."""
+        if _not_applied(error):
             delay = self._policy.decide(self._retries, error, idempotent=False, random=self._random)
+            if delay is None and isinstance(error, RateLimitError):
+                delay = self._policy.decide(self._retries, error, idempotent=True, random=self._random)
             if delay is None:
                 return GiveUp(error)
             self._retries += 1
-            return Submit(delay)
-        if _maybe_applied(error):
-            self._pending = error
-            delay = self._policy.decide(self._retries, error, idempotent=True, random=self._random)
-            return Lookup(delay if delay is not None else self._policy.backoff(self._retries, self._random))
-        return GiveUp(error)
+            return self._submit(delay)
+        if not _maybe_applied(error):
+            return GiveUp(error)
+        self._pending = error
+        self._window_end = self._clock() + self._policy.settle_window
+        self._lookups = 0
+        hinted = retry_after_seconds(error)
+        if hinted is not None:
+            return self._lookup(min(hinted, self._policy.retry_after_cap))
+        return self._lookup(self._policy.backoff(0, self._random))
 
-    def after_lookup_page(self, page: TaskPage, name: str) -> Step:
-        """One page of the lookup was read: the task, the next page, or "not found" (``after_lookup``)."""
-        found = find_by_name(page.items, name)
-        if found is None and page.has_more and page.page < LOOKUP_MAX_PAGES and self._recent(page):
-            return Lookup(0.0, page.page + 1)
-        return self.after_lookup(found)
+    def _lookup(self, delay: float) -> Step:
+        """A new lookup after ``delay`` seconds (clipped to the window's end), or give up when the
+        deadline would pass first."""
+        now = self._clock()
+        delay = max(0.0, min(delay, self._window_end - now))
+        if self._deadline is not None and now + delay > self._deadline:
+            return self._unknown("the caller's deadline ended inside the settle window")
+        first = self._attempts[0] if self._attempts else self._now()
+        self._scan = LookupScan(self._identity, first - LOOKUP_CLOCK_SKEW)
+        self._scan_started = now + delay
+        self._lookups += 1
+        return Lookup(delay)
 
-    def _recent(self, page: TaskPage) -> bool:
-        """Whether the page's oldest record may be younger than the first attempt (then so may the next)."""
-        oldest = page.items[-1].created_at if page.items else None
-        return oldest is None or self._since is None or oldest >= self._since - LOOKUP_CLOCK_SKEW
-
-    def after_lookup(self, found: Task | None) -> Step:
+    def after_lookup_page(self, page: TaskPage) -> Step:
+        """One page of the current lookup was read."""
+        assert self._scan is not None
         assert self._pending is not None
-        if found is not None:
-            return Found(found)
-        if self._retries >= self._policy.max_retries:
-            return GiveUp(self._pending)
-        self._retries += 1
-        return Submit(0.0)
+        verdict = self._scan.feed(page)
+        if isinstance(verdict, Found):
+            return verdict
+        if isinstance(verdict, NextPage):
+            return Lookup(0.0, verdict.page)
+        if verdict.conclusive and self._scan_started >= self._window_end:
+            if self._retries >= self._policy.max_retries:
+                self._pending.add_note(f"a lookup after the settle window found no task: {verdict.reason}")
+                return GiveUp(self._pending)
+            self._retries += 1
+            return self._submit(0.0)
+        return self._again(verdict.reason)
 
     def after_lookup_error(self, error: A2EError) -> Step:
+        """The current lookup failed (after the transport's own retries)."""
+        return self._again(f"looking it up failed ({type(error).__name__}: {error})")
+
+    def _again(self, reason: str) -> Step:
+        """Look again later inside the window; past it, the outcome stays unknown."""
+        if self._scan_started >= self._window_end:
+            return self._unknown(reason)
+        interval = min(LOOKUP_MAX_INTERVAL, LOOKUP_INTERVAL * 2.0**self._lookups)
+        return self._lookup(interval)
+
+    def _unknown(self, reason: str) -> GiveUp:
         assert self._pending is not None
-        self._pending.add_note(
-            f"the task may exist: looking it up by name failed ({type(error).__name__}: {error}); "
-            "it was not sent again"
+        return GiveUp(
+            unknown_outcome(
+                self._identity,
+                self.attempts,
+                self._now() + timedelta(seconds=max(0.0, self._window_end - self._clock())),
+                reason,
+                self._pending,
+            )
         )
-        return GiveUp(self._pending)
+
+
+def unknown_outcome(
+    identity: Identity,
+    attempts: tuple[datetime, ...],
+    resolvable_at: datetime,
+    reason: str,
+    cause: BaseException | None,
+) -> CreateOutcomeUnknownError:
+    error = CreateOutcomeUnknownError(
+        f"the task {identity.name!r} may or may not have been created ({reason}); it was not sent again. "
+        f"Call tasks.resolve(error) from {resolvable_at.isoformat(timespec='seconds')} on to find out",
+        name=identity.name,
+        face_url=identity.face_url,
+        video_url=identity.video_url,
+        attempts=attempts,
+        resolvable_at=resolvable_at,
+        reason=reason,
+    )
+    error.__cause__ = cause
+    return error
+
+
+def resolution(error: object, now: datetime | None = None) -> tuple[LookupScan, float]:
+    """For ``tasks.resolve``: the lookup to run (reading up to ``RESOLVE_MAX_PAGES`` pages) and the
+    seconds to wait before it can be conclusive."""
+    if not isinstance(error, CreateOutcomeUnknownError):
+        raise InvalidInputError(
+            f"resolve needs the CreateOutcomeUnknownError a create raised, got {type(error).__name__}"
+        )
+    identity = Identity(error.name, error.face_url, error.video_url)
+    first = min(error.attempts, default=error.resolvable_at)
+    scan = LookupScan(identity, first - LOOKUP_CLOCK_SKEW, RESOLVE_MAX_PAGES)
+    wait = (error.resolvable_at - (now or datetime.now(UTC))).total_seconds()
+    return scan, max(0.0, wait)
+
+
+def still_unknown(error: CreateOutcomeUnknownError, reason: str) -> CreateOutcomeUnknownError:
+    """A ``resolve`` whose lookup was inconclusive again."""
+    identity = Identity(error.name, error.face_url, error.video_url)
+    return unknown_outcome(identity, error.attempts, error.resolvable_at, reason, error)

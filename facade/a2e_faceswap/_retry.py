@@ -18,6 +18,8 @@ Rules:
   count again, so a long download over a link that keeps dropping finishes as long as each attempt adds
   bytes. Such fresh starts are capped (``MAX_PROGRESS_RESETS``), so the loop always ends; an attempt
   that adds nothing spends the budget as usual.
+* A paid create whose outcome is unknown is not retried by these rules: ``settle_window`` is how long
+  it looks itself up before it may be sent again (see ``_create``).
 * Delay: exponential backoff ``initial_delay * multiplier**n`` capped at ``max_delay``, minus up to
   ``jitter`` of it at random; a ``Retry-After`` header (seconds or an HTTP date) replaces the backoff,
   capped at ``retry_after_cap`` seconds.
@@ -124,6 +126,8 @@ class RetryPolicy:
     multiplier: float = attrs.field(default=2.0, validator=_non_negative)
     jitter: float = attrs.field(default=0.25, validator=_fraction)
     retry_after_cap: float = attrs.field(default=30.0, validator=_non_negative)
+    #: Seconds a create that may have been applied is looked up before it may be sent again.
+    settle_window: float = attrs.field(default=15.0, validator=_non_negative)
 
     def backoff(self, retries_done: int, random: Callable[[], float] = _random.random) -> float:
         """The delay before retry number ``retries_done + 1`` when the server gave no Retry-After."""

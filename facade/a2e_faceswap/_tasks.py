@@ -12,7 +12,18 @@ from a2e_api.types import UNSET
 from attrs import frozen
 
 from . import _endpoints as ep
-from ._create import LOOKUP_PAGE_SIZE, CreateFlow, Found, GiveUp, Submit, default_task_name
+from ._create import (
+    LOOKUP_PAGE_SIZE,
+    CreateFlow,
+    Found,
+    GiveUp,
+    Identity,
+    NextPage,
+    Submit,
+    default_task_name,
+    resolution,
+    still_unknown,
+)
 from ._download import DownloadSink, OnProgress, target_path
 from ._paging import PageCursor
 from ._polling import RequestTimeout, WaitMachine
@@ -32,7 +43,7 @@ from ._validation import (
     media_source,
 )
 from ._waiting import wait_async, wait_sync
-from .errors import A2EError, InvalidInputError
+from .errors import A2EError, CreateOutcomeUnknownError, InvalidInputError
 from .models import ActiveTask, RunResult, Task, TaskPage
 
 __all__ = ["AsyncTasks", "Tasks"]
@@ -93,6 +104,21 @@ class CreatePlan:
             webhook_url=self.webhook_url if self.webhook_url is not None else UNSET,
             webhook_token=self.webhook_token if self.webhook_token is not None else UNSET,
         )
+
+
+def _create_flow(
+    transport: SyncTransport | AsyncTransport, body: CreateTaskRequest, deadline: object
+) -> CreateFlow:
+    if deadline is not None and (
+        not isinstance(deadline, int | float) or isinstance(deadline, bool) or not deadline > 0
+    ):
+        raise InvalidInputError(f"deadline must be a number of seconds > 0 or None, got {deadline!r}")
+    return CreateFlow(
+        transport.config.retry,
+        Identity(body.name, body.face_url, body.video_url),
+        deadline=None if deadline is None else transport.now() + float(deadline),
+        clock=transport.now,
+    )
 
 
 def _page(answer: TaskRecordsResponse, page: int, page_size: int) -> TaskPage:
@@ -162,13 +188,19 @@ class Tasks:
         webhook_url: str | None = None,
         webhook_token: str | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: float | None = None,
     ) -> Task:
-        """Start a face swap task (spends credits); never creates it twice (see ``_create``)."""
+        """Start a face swap task (spends credits); never creates it twice (see ``_create``).
+
+        When an attempt may have been applied, the task is looked up for the retry policy's
+        ``settle_window`` before anything is sent again; ``deadline`` (seconds) bounds that. If it
+        cannot be told whether the task exists, ``CreateOutcomeUnknownError`` is raised: pass it to
+        ``resolve()`` later."""
         plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
         body = plan.body(
             self._uploads.url_for(plan.face, timeout), self._uploads.url_for(plan.video, timeout)
         )
-        flow = CreateFlow(self._t.config.retry)
+        flow = _create_flow(self._t, body, deadline)
         step = flow.first()
         while True:
             if isinstance(step, Found):
@@ -184,11 +216,26 @@ class Tasks:
                     step = flow.after_error(error)
             else:
                 try:
-                    step = flow.after_lookup_page(
-                        self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout), plan.name
-                    )
+                    step = flow.after_lookup_page(self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout))
                 except A2EError as error:
                     step = flow.after_lookup_error(error)
+
+    def resolve(self, error: CreateOutcomeUnknownError, *, timeout: TimeoutArg = NOT_GIVEN) -> Task | None:
+        """The task a create that raised ``error`` made, or ``None`` when a conclusive lookup shows it
+        made none (then creating again cannot pay twice). Waits until ``error.resolvable_at`` first;
+        raises ``CreateOutcomeUnknownError`` again if the records still cannot tell."""
+        scan, wait = resolution(error)
+        self._t.sleep(wait)
+        page = 1
+        while True:
+            verdict = scan.feed(self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout))
+            if isinstance(verdict, Found):
+                return verdict.task
+            if not isinstance(verdict, NextPage):
+                if verdict.conclusive:
+                    return None
+                raise still_unknown(error, verdict.reason)
+            page = verdict.page
 
     def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
         """The task's current record (the source of truth for its state)."""
@@ -363,12 +410,13 @@ class AsyncTasks:
         webhook_url: str | None = None,
         webhook_token: str | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: float | None = None,
     ) -> Task:
-        """Start a face swap task (spends credits); never creates it twice (see ``_create``)."""
+        """Start a face swap task (spends credits); never creates it twice (see ``Tasks.create``)."""
         plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
         face_url = await self._uploads.url_for(plan.face, timeout)
         body = plan.body(face_url, await self._uploads.url_for(plan.video, timeout))
-        flow = CreateFlow(self._t.config.retry)
+        flow = _create_flow(self._t, body, deadline)
         step = flow.first()
         while True:
             if isinstance(step, Found):
@@ -385,9 +433,26 @@ class AsyncTasks:
             else:
                 try:
                     page = await self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout)
-                    step = flow.after_lookup_page(page, plan.name)
+                    step = flow.after_lookup_page(page)
                 except A2EError as error:
                     step = flow.after_lookup_error(error)
+
+    async def resolve(
+        self, error: CreateOutcomeUnknownError, *, timeout: TimeoutArg = NOT_GIVEN
+    ) -> Task | None:
+        """The task a create that raised ``error`` made, or ``None`` (see ``Tasks.resolve``)."""
+        scan, wait = resolution(error)
+        await self._t.sleep(wait)
+        page = 1
+        while True:
+            verdict = scan.feed(await self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout))
+            if isinstance(verdict, Found):
+                return verdict.task
+            if not isinstance(verdict, NextPage):
+                if verdict.conclusive:
+                    return None
+                raise still_unknown(error, verdict.reason)
+            page = verdict.page
 
     async def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
         """The task's current record (the source of truth for its state)."""

@@ -20,6 +20,7 @@ from a2e_faceswap import (
     AsyncA2E,
     AuthenticationError,
     BadRequestError,
+    CreateOutcomeUnknownError,
     InsecureURLError,
     InsufficientCreditsError,
     InvalidInputError,
@@ -44,8 +45,10 @@ UNKNOWN_TOKEN = "sk_canary_7f3a9c21e4b86d05aa11c0ffee5eed42"
 FACE = "https://media.example.com/canary/face.jpg"
 VIDEO = "https://media.example.com/canary/clip.mp4"
 ZERO_ID = "0" * 24
-FAST = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.005, retry_after_cap=0.01)
-NO_RETRY = RetryPolicy(max_retries=0)
+FAST = RetryPolicy(
+    max_retries=2, initial_delay=0.001, max_delay=0.005, retry_after_cap=0.01, settle_window=0.02
+)
+NO_RETRY = RetryPolicy(max_retries=0, settle_window=0.0)
 
 
 class Capture(logging.Handler):
@@ -173,7 +176,7 @@ async def _scenarios(sim: Simulator, make: Callable[..., AsyncA2E], tmp: Path, t
         sim.faults.script("list_task_records", [FaultKind.HTTP_500])
         return plain.tasks.create(face=FACE, video=VIDEO)
 
-    case("lost create, failed lookup", APIConnectionError, lost_create)
+    case("lost create, failed lookup", CreateOutcomeUnknownError, lost_create)
 
     async def no_credits() -> Any:
         sim.faults.clear()

@@ -39,7 +39,7 @@ FACE = "https://media.example.com/face.jpg"
 VIDEO = "https://media.example.com/clip.mp4"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 #: no retries, no sleeping: one answer per call (the create lookup reads the same kind of answer)
-POLICY = RetryPolicy(max_retries=0, initial_delay=0.0, max_delay=0.0, retry_after_cap=0.0)
+POLICY = RetryPolicy(max_retries=0, initial_delay=0.0, max_delay=0.0, retry_after_cap=0.0, settle_window=0.0)
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

@@ -20,7 +20,9 @@ from attrs import define
 from tests.facade.support import as_async
 
 #: Retries as the real defaults, but with millisecond delays.
-FAST_RETRY = RetryPolicy(max_retries=2, initial_delay=0.005, max_delay=0.02, retry_after_cap=5.0)
+FAST_RETRY = RetryPolicy(
+    max_retries=2, initial_delay=0.005, max_delay=0.02, retry_after_cap=5.0, settle_window=0.05
+)
 
 MakeApi = Callable[..., AsyncA2E]
 

@@ -24,7 +24,7 @@ from a2e_faceswap import (
     UnreadableResponseError,
     WaitTimeoutError,
 )
-from a2e_faceswap._create import CreateFlow, Found, GiveUp, Lookup, Submit, default_task_name, find_by_name
+from a2e_faceswap._create import default_task_name, find_by_name
 from a2e_faceswap._download import Answer, ResumeState
 from a2e_faceswap._paging import PageCursor
 from a2e_faceswap._polling import MIN_POLL_TIMEOUT, Done, Fail, Sleep, WaitMachine
@@ -348,47 +348,6 @@ def test_default_names_are_unique_and_findable() -> None:
     rows = [Task.from_wire({"_id": "2", "current_status": "sent", "name": "x"}), _task("sent", "1")]
     assert find_by_name(rows, "x") is rows[0]
     assert find_by_name(rows, "y") is None
-
-
-def test_create_flow_connect_error_resubmits_without_lookup() -> None:
-    flow = CreateFlow(NO_JITTER)
-    assert flow.first() == Submit(0.0)
-    assert flow.after_error(CONNECT) == Submit(1.0)
-
-
-@pytest.mark.parametrize(
-    "error", [RESET, READ_TIMEOUT, _http(500), _http(502), UnreadableResponseError("x"), BUSY]
-)
-def test_create_flow_unknown_outcome_looks_up_before_sending_again(error: A2EError) -> None:
-    flow = CreateFlow(NO_JITTER)
-    assert isinstance(flow.after_error(error), Lookup)
-    found = _task("initialized")
-    assert flow.after_lookup(found) == Found(found)
-    flow = CreateFlow(NO_JITTER)
-    flow.after_error(error)
-    assert flow.after_lookup(None) == Submit(0.0)
-
-
-def test_create_flow_gives_up_after_the_budget_but_still_looks_up_first() -> None:
-    flow = CreateFlow(RetryPolicy(max_retries=0, jitter=0.0))
-    assert isinstance(flow.after_error(RESET), Lookup)
-    assert flow.after_lookup(None) == GiveUp(RESET)
-
-
-def test_create_flow_failed_lookup_never_resubmits() -> None:
-    flow = CreateFlow(NO_JITTER)
-    error = APIConnectionError("reset", outcome_unknown=True)
-    flow.after_error(error)
-    decision = flow.after_lookup_error(_http(503))
-    assert decision == GiveUp(error)
-    assert any("not sent again" in note for note in error.__notes__)
-
-
-@pytest.mark.parametrize(
-    "error", [_http(400), AuthenticationError("x", status=401), NotFoundError("x", status=404)]
-)
-def test_create_flow_refusals_raise_at_once(error: A2EError) -> None:
-    assert CreateFlow(NO_JITTER).after_error(error) == GiveUp(error)
 
 
 # ------------------------------------------------------------------ download resumption

@@ -13,6 +13,7 @@ from a2e_faceswap import (
     APIConnectionError,
     APITimeoutError,
     AsyncA2E,
+    CreateOutcomeUnknownError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -200,19 +201,32 @@ async def test_create_whose_answer_was_lost_returns_the_existing_task(
 
 
 @pytest.mark.parametrize(
-    "fault",
-    [FaultKind.HTTP_500, FaultKind.HTTP_503, FaultKind.RESET, FaultKind.CODE_BUSY, FaultKind.MALFORMED_JSON],
+    "fault", [FaultKind.HTTP_500, FaultKind.HTTP_503, FaultKind.RESET, FaultKind.MALFORMED_JSON]
 )
-async def test_create_not_applied_is_looked_up_then_sent_again(
+async def test_create_that_may_have_been_applied_is_looked_up_until_the_window_ends_then_sent_again(
     api: AsyncA2E, env: Env, fault: FaultKind
 ) -> None:
+    creates, lookups = env.requests_to("create_task"), env.requests_to("list_task_records")
     env.sim.faults.script("create_task", [fault])
-    env.sim.faults.script("list_task_records", [None, None])  # consumed one per lookup
     task = await api.tasks.create(face=FACE, video=VIDEO)
     assert task.name is not None
     assert env.sim.stats.tasks_created_by_name[task.name] == 1
-    assert env.sim.faults.pending_script("list_task_records") == [None]
+    assert env.requests_to("list_task_records") > lookups
+    assert env.requests_to("create_task") == creates + 2
     assert len(env.sim.tasks(env.token)) == 1
+
+
+@pytest.mark.parametrize("fault", [FaultKind.CODE_BUSY, FaultKind.HTTP_429])
+async def test_create_refused_for_load_is_sent_again_without_a_lookup(
+    api: AsyncA2E, env: Env, fault: FaultKind
+) -> None:
+    creates, lookups = env.requests_to("create_task"), env.requests_to("list_task_records")
+    env.sim.faults.script("create_task", [fault])
+    task = await api.tasks.create(face=FACE, video=VIDEO)
+    assert task.name is not None
+    assert env.sim.stats.tasks_created_by_name[task.name] == 1
+    assert env.requests_to("list_task_records") == lookups
+    assert env.requests_to("create_task") == creates + 2
 
 
 async def test_create_connect_error_is_sent_again_without_lookup(
@@ -225,13 +239,30 @@ async def test_create_connect_error_is_sent_again_without_lookup(
     assert not any("list_task_records" in r.getMessage() for r in caplog.records)
 
 
-async def test_create_never_resends_when_the_lookup_fails(api: AsyncA2E, env: Env) -> None:
+async def test_create_never_resends_when_the_lookup_keeps_failing(api: AsyncA2E, env: Env) -> None:
     name = f"lookup-fails-{uuid.uuid4().hex}"
     env.sim.faults.script("create_task", [FaultKind.APPLIED_THEN_RESET])
-    env.sim.faults.script("list_task_records", [FaultKind.HTTP_500])
-    with pytest.raises(APIConnectionError) as caught:
+    env.sim.faults.add(FaultKind.HTTP_500, route="list_task_records")
+    with pytest.raises(CreateOutcomeUnknownError) as caught:
         await api.tasks.create(face=FACE, video=VIDEO, name=name)
-    assert any("not sent again" in note for note in caught.value.__notes__)
+    assert caught.value.name == name
+    assert isinstance(caught.value.__cause__, APIConnectionError)
+    assert env.sim.stats.tasks_created_by_name[name] == 1
+    env.sim.faults.clear()
+    found = await api.tasks.resolve(caught.value)
+    assert found is not None
+    assert found.name == name
+    assert env.sim.stats.tasks_created_by_name[name] == 1
+
+
+async def test_create_whose_lookup_failed_once_finds_the_task_on_the_next_lookup(
+    api: AsyncA2E, env: Env
+) -> None:
+    name = f"lookup-fails-once-{uuid.uuid4().hex}"
+    env.sim.faults.script("create_task", [FaultKind.APPLIED_THEN_RESET])
+    env.sim.faults.script("list_task_records", [FaultKind.HTTP_500])
+    task = await api.tasks.create(face=FACE, video=VIDEO, name=name)
+    assert task.name == name
     assert env.sim.stats.tasks_created_by_name[name] == 1
 
 
