@@ -1,10 +1,14 @@
-"""Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``)."""
+"""Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``).
+
+Ids are 24 hex digits (``ID_PATTERN``, the contract's ``pattern``); URLs must be ones httpx can send.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import math
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +19,7 @@ from .errors import InsecureURLError, InvalidInputError
 
 __all__ = [
     "GLOBAL_BASE_URL",
+    "ID_PATTERN",
     "REGIONS",
     "MediaSource",
     "check_http_url",
@@ -27,6 +32,7 @@ __all__ = [
     "check_request_timeout",
     "check_webhook_token",
     "check_webhook_url",
+    "is_id",
     "is_loopback_host",
     "media_source",
     "resolve_base_url",
@@ -37,14 +43,25 @@ REGIONS = {"global": GLOBAL_BASE_URL, "cn": "https://video.a2e.com.cn"}
 MAX_PAGE_SIZE = 100
 MAX_WEBHOOK_URL = 2048
 MAX_WEBHOOK_TOKEN = 256
+#: The one id format (openapi/a2e.yaml's id ``pattern`` is its lowercase form).
+ID_PATTERN = re.compile(r"[0-9a-fA-F]{24}")
 
 MediaSource = str | Path
 
 
+def is_id(value: object) -> bool:
+    """Whether ``value`` is an A2E id: 24 hex digits (a MongoDB ObjectId; A2E answers 400 to others)."""
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+
+
 def check_id(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
-    return value.strip()
+    """An id the caller gave, blanks stripped and lowercased (ObjectIds ignore case; A2E writes them in
+    lowercase, as the contract's ``pattern`` says)."""
+    if not isinstance(value, str) or not is_id(value.strip()):
+        # Not echoed: what was pasted where an id belongs may be the API token.
+        got = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
+        raise InvalidInputError(f"{what} must be an A2E id (24 hex digits), got {got}")
+    return value.strip().lower()
 
 
 def check_ids(values: object, what: str) -> list[str]:
@@ -76,11 +93,17 @@ def check_http_url(value: object, what: str, *, https_only: bool = False) -> str
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{what} must be a non-empty URL string, got {value!r}")
     value = value.strip()
-    parts = urlsplit(value)
+    need = "an https:// URL" if https_only else "an http(s):// URL"
+    shown = value[:80] + ("…" if len(value) > 80 else "")
+    try:  # what httpx would refuse when sending (a NUL, "https://[::1/a", a bad port, 64 KiB+) fails here
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+        httpx.URL(value)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise InvalidInputError(f"{what} must be {need}, got {shown!r} ({exc})") from None
     schemes = ("https",) if https_only else ("http", "https")
-    if parts.scheme.lower() not in schemes or not parts.hostname:
-        need = "an https:// URL" if https_only else "an http(s):// URL"
-        raise InvalidInputError(f"{what} must be {need}, got {value!r}")
+    if parts.scheme.lower() not in schemes or not host:
+        raise InvalidInputError(f"{what} must be {need}, got {shown!r}")
     return value
 
 

@@ -143,8 +143,8 @@ async def _scenarios(sim: Simulator, make: Callable[..., AsyncA2E], tmp: Path, t
     unknown = make(api_key=UNKNOWN_TOKEN, retry_policy=NO_RETRY)
     case("401", AuthenticationError, lambda: unknown.tasks.list())
     case("404", NotFoundError, lambda: plain.tasks.get(ZERO_ID))
-    case("400", BadRequestError, lambda: plain.tasks.get("not an id"))
-    case("refused locally", InvalidInputError, lambda: plain.tasks.get(""))
+    case("400", BadRequestError, lambda: plain.faces.add(f"{sim.base_url}/r2/put/face.jpg"))
+    case("refused locally", InvalidInputError, lambda: plain.tasks.get("not an id"))
     for name, fault, kind in [
         ("500", FaultKind.HTTP_500, ServerError),
         ("502 html", FaultKind.HTTP_502_HTML, ServerError),

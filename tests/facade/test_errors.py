@@ -55,15 +55,15 @@ def _closed_port() -> int:
 
 
 async def test_bad_request_not_found_and_their_envelope(api: AsyncA2E) -> None:
-    with pytest.raises(BadRequestError) as bad:
-        await api.tasks.get("not-an-object-id")
+    with pytest.raises(BadRequestError) as bad:  # the simulator's 400 for a face at an upload URL
+        await api.faces.add(f"{api.base_url}/r2/put/face.jpg")
     error = bad.value
     assert error.status == 400
     assert error.code == 400
     assert error.trace_id
-    assert "24 hexadecimal" in error.message
+    assert "upload URL" in error.message
     assert isinstance(error.response, httpx.Response)
-    assert error.operation == "get_task"
+    assert error.operation == "add_face_image"
     assert "HTTP 400" in str(error)
     assert error.trace_id in str(error)
     with pytest.raises(NotFoundError) as missing:
@@ -268,7 +268,7 @@ async def _attempt(call: Callable[[AsyncA2E], Any], api: AsyncA2E) -> None:
         (lambda c: c.faces.delete(""), "face_id"),
         (lambda c: c.previews.get(""), "preview_id"),
         (lambda c: c.tasks.get_many("abc"), "list of ids"),
-        (lambda c: c.tasks.get_many(["ok", ""]), "non-empty"),
+        (lambda c: c.tasks.get_many([UNKNOWN_ID, ""]), "24 hex digits"),
         (lambda c: c.tasks.list(page=0), "page"),
         (lambda c: c.tasks.list(page_size=0), "page_size"),
         (lambda c: c.tasks.list(page_size=101), "page_size"),

@@ -341,7 +341,7 @@ def test_counters(make_sim: MakeSim) -> None:
         create_task(two, "beta")
         one.get(f"{TASKS}/status")
         two.get(f"{TASKS}/status")
-        one.get(f"{TASKS}/not-an-id")
+        one.get(f"{TASKS}/0123456789abcdef01234567")  # unknown
         one.get("/api/v1/nowhere")
         assert sim.stats.open_connections == 2
         assert sim.stats.connections_total == 2
@@ -349,7 +349,7 @@ def test_counters(make_sim: MakeSim) -> None:
         ("create_task", 200): 3,
         ("list_task_statuses", 503): 1,
         ("list_task_statuses", 200): 1,
-        ("get_task", 400): 1,
+        ("get_task", 404): 1,
         ("unknown", 404): 1,
     }
     assert sim.stats.requests_to("create_task") == 3

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from a2e_faceswap.testing import Simulator
+from a2e_faceswap.testing import ContractViolationError, Simulator
 
 from tests.conftest import MakeSim
 from tests.testing.helpers import FACES, TASKS, client_for, create_task, error_of
@@ -63,17 +63,40 @@ def test_batch_detail_returns_known_ids_and_skips_unknown(api: httpx.Client) -> 
     assert sorted(row["_id"] for row in rows) == sorted([first, second])
 
 
-def test_batch_detail_rejects_malformed_id(api: httpx.Client) -> None:
-    response = api.post(f"{TASKS}/batchDetail", json={"ids": ["not-an-id"]})
+#: Requests with an id that is not 24 lowercase hex digits (the contract's pattern), and the id.
+MALFORMED: list[tuple[str, str, dict[str, Any], str]] = [
+    ("POST", f"{TASKS}/batchDetail", {"json": {"ids": ["not-an-id"]}}, "not-an-id"),
+    ("GET", f"{TASKS}/xyz", {}, "xyz"),
+    ("DELETE", f"{TASKS}/xyz", {}, "xyz"),
+    ("GET", "/api/v1/userFaceSwapPreview/status", {"params": {"_id": "nope"}}, "nope"),
+    ("DELETE", f"{FACES}/bad-id", {}, "bad-id"),
+    ("GET", f"{TASKS}/{UNKNOWN_ID.upper()}", {}, UNKNOWN_ID.upper()),
+]
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+@pytest.mark.parametrize(
+    ("method", "path", "options", "bad"), MALFORMED, ids=[m[1] + m[0] for m in MALFORMED]
+)
+def test_malformed_ids_are_400_strict_or_not(
+    make_sim: MakeSim, strict: bool, method: str, path: str, options: dict[str, Any], bad: str
+) -> None:
+    """The contract's id pattern (strict: a request violation) and the simulator's own check agree."""
+    sim = make_sim(strict=strict)
+    with client_for(sim) as api:
+        response = api.request(method, path, **options)
     assert response.status_code == 400
-    assert "not-an-id" in error_of(response)["msg"]
+    assert bad in error_of(response)["msg"]
+    violations = sim.stats.contract_violations
+    assert [v for v in violations if "does not match '^[0-9a-f]{24}$'" in v] == violations
+    assert len(violations) == 1
+    if strict:
+        with pytest.raises(ContractViolationError):
+            sim.check()
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
-def test_task_ids_malformed_400_unknown_404(api: httpx.Client, method: str) -> None:
-    malformed = api.request(method, f"{TASKS}/xyz")
-    assert malformed.status_code == 400
-    error_of(malformed)
+def test_task_ids_unknown_404(api: httpx.Client, method: str) -> None:
     unknown = api.request(method, f"{TASKS}/{UNKNOWN_ID}")
     assert unknown.status_code == 404
     assert error_of(unknown)["code"] == 404
@@ -93,8 +116,7 @@ def test_delete_task_then_404_and_gone_from_lists(api: httpx.Client) -> None:
     assert drop not in {item["_id"] for item in api.get(f"{TASKS}/status").json()["data"]}
 
 
-def test_preview_ids_malformed_400_unknown_404(api: httpx.Client) -> None:
-    assert api.get("/api/v1/userFaceSwapPreview/status", params={"_id": "nope"}).status_code == 400
+def test_preview_ids_unknown_404(api: httpx.Client) -> None:
     assert api.get("/api/v1/userFaceSwapPreview/status", params={"_id": UNKNOWN_ID}).status_code == 404
 
 
@@ -113,7 +135,6 @@ def test_face_images_add_answers_whole_list_then_delete(api: httpx.Client) -> No
     assert api.delete(f"{FACES}/{face_id}").status_code == 200
     assert [f["_id"] for f in api.get(f"{FACES}/records").json()["data"]] == [second[0]["_id"]]
     assert api.delete(f"{FACES}/{face_id}").status_code == 404
-    assert api.delete(f"{FACES}/bad-id").status_code == 400
 
 
 def test_accounts_do_not_see_each_other(sim: Simulator, api: httpx.Client) -> None:

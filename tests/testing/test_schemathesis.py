@@ -10,10 +10,9 @@ How the checks are configured, and why:
   answered 400 with the violation in ``msg``; that is what ``negative_data_rejection`` wants. Such request
   violations are expected here and not counted; any *response* violation or simulator error is (see the
   fixture's teardown), and would also show up as a 500 to schemathesis.
-- ``positive_data_acceptance`` is switched off for the operations that take an id. The contract lets an id
-  be any non-empty string, while A2E (and so the simulator) answers 400 for an id that is not 24 hex
-  digits and 404 for an unknown one; a schema-valid but malformed id is therefore rightly refused. Every
-  other operation keeps the check.
+- ``positive_data_acceptance`` stays on for every operation: the contract's id ``pattern`` (24 lowercase
+  hex digits) is the simulator's own check, so a schema-valid id is never refused with a 400 (an unknown
+  one is a 404, which the check accepts).
 - The account has credits enough that no 402 ends a run early.
 """
 
@@ -27,14 +26,8 @@ import schemathesis
 from a2e_faceswap.testing import API_OPERATIONS, Simulator
 from a2e_faceswap.testing._contract import load_spec
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.slow
-
-#: Operations whose input is an id: ``positive_data_acceptance`` does not apply (see the module docstring).
-ID_OPERATIONS = frozenset(
-    {"delete_face_image", "get_preview_status", "batch_task_detail", "get_task", "delete_task"}
-)
 
 schema = schemathesis.openapi.from_dict(load_spec())
 _RAN: set[str] = set()
@@ -56,7 +49,6 @@ def conformance_sim() -> Iterator[Simulator]:
 def _conformance_test(operation_id: str) -> object:
     """A test of one operation. One test function per operation keeps node ids unique, which pytest-xdist
     needs (the items of a single ``schema.parametrize()`` share one node id, and xdist runs only one)."""
-    excluded: list[Any] = [positive_data_acceptance] if operation_id in ID_OPERATIONS else []
 
     @schema.include(operation_id=operation_id).parametrize()
     @settings(
@@ -71,7 +63,6 @@ def _conformance_test(operation_id: str) -> object:
         case.call_and_validate(
             base_url=conformance_sim.base_url,
             headers={"Authorization": f"Bearer {conformance_sim.token}"},
-            excluded_checks=excluded,
             timeout=10,
         )
 
