@@ -52,11 +52,13 @@ class ChaosConfig:
     #: every n-th workflow uploads its face from a local file (create_upload_url + PUT) first
     upload_every: int = 4
     #: per-request read timeout; SLOW answers wait ``slow_seconds``, past it. A SLOW create is applied
-    #: when its wait ends, which must come before the client's lookup (timeout + the policy's first
-    #: delay, >= 0.375 s): a request still queued when the lookup runs is the documented limit of
-    #: duplicate-safe creation, not what this run measures.
+    #: when its wait ends: after the client gave up on it.
     read_timeout: float = 0.35
     slow_seconds: float = 0.45
+    #: creates also get SLOW faults applied this many seconds after the client's timeout (A2E may apply
+    #: a create up to 10 s late); the client's settle window (its default, 15 s) must catch every one
+    late_applies: tuple[float, ...] = (1.0, 3.0, 6.0, 10.0)
+    settle_window: float = 15.0
     #: simulated seconds per real second; a task takes 30 simulated seconds
     speed: float = 600.0
     result_size: int = 64 * 1024
@@ -129,13 +131,21 @@ class Tally:
         return "\n".join(lines)
 
 
-def install_faults(sim: Simulator, rate: float) -> None:
+def install_faults(sim: Simulator, config: ChaosConfig) -> None:
     """``rate`` of every route's requests get a fault, spread evenly over the kinds that fit the route;
-    before the random draws start, the first requests of the task routes get every kind once each, so
-    even a small run meets them all."""
+    creates also get late-applied SLOW faults (``config.late_applies``); before the random draws start,
+    the first requests of the task routes get every kind once each, so even a small run meets them all."""
+    rate = config.fault_rate
     api_kinds = list(FaultKind)
     for kind in api_kinds:
         sim.faults.add(kind, route="*", probability=rate / len(api_kinds))
+    for late in config.late_applies:
+        sim.faults.add(
+            FaultKind.SLOW,
+            route="create_task",
+            probability=rate / len(api_kinds),
+            delay=config.read_timeout + late,
+        )
     for route in ("upload_put", "result"):
         for kind in FILE_KINDS:
             sim.faults.add(kind, route=route, probability=rate / len(FILE_KINDS))
@@ -183,7 +193,7 @@ async def run_chaos(config: ChaosConfig, folder: Path) -> Tally:
     previous_level = logger.level
     logger.addHandler(counter)
     logger.setLevel(logging.INFO)
-    policy = RetryPolicy(max_retries=config.max_retries)
+    policy = RetryPolicy(max_retries=config.max_retries, settle_window=config.settle_window)
     sim = Simulator(
         seed=config.seed,
         speed=config.speed,
@@ -192,11 +202,13 @@ async def run_chaos(config: ChaosConfig, folder: Path) -> Tally:
         result_size=config.result_size,
         slow_seconds=config.slow_seconds,
         credits=config.workflows * 20,
+        # upload URLs must not expire in simulated time while a loaded machine is slow to PUT
+        upload_expires_in=10**9,
     )
     started = time.perf_counter()
     try:
         with sim:
-            install_faults(sim, config.fault_rate)
+            install_faults(sim, config)
             client = AsyncA2E(api_key=sim.token, base_url=sim.base_url, retry_policy=policy)
             try:
 

@@ -48,6 +48,9 @@ class Simulator:
     - ``credits``: balance of the default account; ``costs`` maps operationIds to the credits they spend
       (default ``DEFAULT_COSTS``: 1 per task, preview and upload URL).
     - ``upload_limit``: largest PUT upload accepted (413 above).
+    - ``upload_expires_in``: simulated seconds an upload URL lives when the request names no
+      ``expiresIn`` (at a high ``speed`` the default hour is a few real seconds: a long run under load
+      sets more, so that its figures do not depend on how busy the machine is).
     - ``faults``: a fault spec string applied at once (see ``parse_fault_spec``); ``slow_seconds`` is the
       delay of a SLOW fault.
     - ``host`` / ``port``: where to listen (port 0: a free port, read back after start).
@@ -74,6 +77,7 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         start_time: datetime | None = None,
+        upload_expires_in: int = 3600,
     ) -> None:
         if task_seconds <= 0 or preview_seconds <= 0:
             raise ValueError("task_seconds and preview_seconds must be > 0")
@@ -93,6 +97,7 @@ class Simulator:
             preview_seconds=preview_seconds,
             costs=dict(DEFAULT_COSTS if costs is None else costs),
         )
+        self._state.upload_expires_in = upload_expires_in
         #: Bearer token of the default account.
         self.token = self._state.add_account(credits)
         self._settings = AppSettings(

@@ -213,6 +213,8 @@ class SimState:
         self.preview_seconds = preview_seconds
         self.costs = costs
         self.base_url = ""
+        #: Simulated seconds an upload URL lives when the request names no ``expiresIn``.
+        self.upload_expires_in = 3600
         # Reproducible from the seed on purpose: nothing here is a secret worth protecting.
         self._ids = random.Random(f"{seed}:ids")  # noqa: S311
         self._tokens = random.Random(f"{seed}:tokens")  # noqa: S311
@@ -425,7 +427,7 @@ class SimState:
             prefix = body.get("urlPrefix") or "adam2eve"
             key = f"{prefix}/sim/user/{account.user_id}/{body['key']}"
             size = body.get("contentLength", body.get("fileSize"))
-            expires_in = int(body.get("expiresIn") or 3600)
+            expires_in = int(body.get("expiresIn") or self.upload_expires_in)
             signature = hmac.new(self._secret, key.encode(), "sha256").hexdigest()[:32]
             self._uploads[key] = Upload(
                 key,
