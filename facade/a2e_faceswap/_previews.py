@@ -11,7 +11,7 @@ from . import _endpoints as ep
 from ._polling import RequestTimeout, WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
-from ._validation import check_id, media_source
+from ._validation import answered_id, check_id, media_source
 from ._waiting import wait_async, wait_sync
 from .models import Preview
 
@@ -23,7 +23,7 @@ PREVIEW_POLL_INTERVAL = 2.0
 
 def _subject(preview: str | Preview) -> tuple[str, Preview | None]:
     if isinstance(preview, Preview):
-        return check_id(preview.id, "preview id"), preview
+        return answered_id(preview.id, "preview"), preview
     return check_id(preview, "preview_id"), None
 
 

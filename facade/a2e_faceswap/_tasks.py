@@ -31,6 +31,7 @@ from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import (
     MediaSource,
+    answered_id,
     check_http_url,
     check_id,
     check_ids,
@@ -134,7 +135,7 @@ def _by_id(tasks: Iterable[Task], wanted: builtins.list[str]) -> dict[str, Task]
 
 def _subject(task: str | Task) -> tuple[str, Task | None]:
     if isinstance(task, Task):
-        return check_id(task.id, "task id"), task
+        return answered_id(task.id, "task"), task
     return check_id(task, "task_id"), None
 
 

@@ -1,6 +1,7 @@
 """Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``).
 
 Ids are 24 hex digits (``ID_PATTERN``, the contract's ``pattern``); URLs must be ones httpx can send.
+``answered_id`` holds an id from an answer to the same format, and blames the server.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from urllib.parse import urlsplit
 import httpx
 from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
 
-from .errors import InsecureURLError, InvalidInputError
+from .errors import InsecureURLError, InvalidInputError, UnreadableResponseError
 
 __all__ = [
     "GLOBAL_BASE_URL",
     "ID_PATTERN",
     "REGIONS",
     "MediaSource",
+    "answered_id",
     "check_http_url",
     "check_id",
     "check_ids",
@@ -62,6 +64,15 @@ def check_id(value: object, what: str) -> str:
         got = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
         raise InvalidInputError(f"{what} must be an A2E id (24 hex digits), got {got}")
     return value.strip().lower()
+
+
+def answered_id(value: object, what: str) -> str:
+    """An id A2E gave (a record's ``id``) about to go into a URL: one that is not an id is the server's
+    fault, ``UnreadableResponseError``, not the caller's (nor httpx's ``InvalidURL``)."""
+    if not isinstance(value, str) or not is_id(value):
+        got = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
+        raise UnreadableResponseError(f"the {what} id A2E answered is not an id (24 hex digits): {got}")
+    return value.lower()
 
 
 def check_ids(values: object, what: str) -> list[str]:
