@@ -15,7 +15,16 @@ from ._logging import RequestLog, setup_from_env
 from ._previews import AsyncPreviews, Previews
 from ._retry import RetryPolicy
 from ._tasks import AsyncTasks, Tasks
-from ._transport import NOT_GIVEN, AsyncTransport, Config, NotGiven, SyncTransport, TimeoutArg, make_auth
+from ._transport import (
+    NOT_GIVEN,
+    AsyncTransport,
+    Config,
+    LoopPools,
+    NotGiven,
+    SyncTransport,
+    TimeoutArg,
+    make_auth,
+)
 from ._uploads import AsyncUploads, Uploads
 from ._validation import check_request_timeout, resolve_base_url
 from ._version import __version__
@@ -188,7 +197,8 @@ class AsyncA2E(_Common):
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
         log = RequestLog(config.token)
         hooks: _Hooks = {"request": [log.arequest], "response": [log.aresponse]}
-        self._bind(AsyncTransport(config, httpx.AsyncClient(**_http_options(config), event_hooks=hooks)))
+        pools = LoopPools(lambda: httpx.AsyncClient(**_http_options(config), event_hooks=hooks))
+        self._bind(AsyncTransport(config, pools))
 
     def _bind(self, transport: AsyncTransport) -> None:
         self._transport = transport

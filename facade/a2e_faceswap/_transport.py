@@ -21,7 +21,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Generator, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -57,6 +66,7 @@ __all__ = [
     "AsyncTransport",
     "Config",
     "Endpoint",
+    "LoopPools",
     "NotGiven",
     "SyncTransport",
     "TimeoutArg",
@@ -459,17 +469,86 @@ class SyncTransport(_Base):
             yield response
 
 
+async def _closer(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Parked at its ``yield`` for the life of a loop's pool; closing it closes the pool."""
+    try:
+        yield
+    finally:
+        await http.aclose()
+
+
+_Guard = AsyncGenerator[None, None]
+
+
+class LoopPools:
+    """The async client's connection pools: one ``httpx.AsyncClient`` per event loop, made by ``factory``
+    on first use in that loop, since a pool's connections belong to the loop that opened them (the
+    first ``asyncio.run()``'s pool fails in the second with "Event loop is closed").
+
+    A pool closes with its loop: a parked async generator (``_closer``) is registered with the running
+    loop, and ``asyncio.run()`` (like every runner that calls ``loop.shutdown_asyncgens()``) closes it,
+    so the pool's connections are closed while their loop still runs. ``aclose()`` closes the running
+    loop's pool and forgets the others (closed with their loops; closing them from another loop would
+    raise). Outside asyncio (trio) there is one pool, closed by ``aclose()``. A pool closed by
+    ``aclose()`` is made again if the client is used after it.
+    """
+
+    def __init__(self, factory: Callable[[], httpx.AsyncClient]) -> None:
+        self._factory = factory
+        self._pools: dict[asyncio.AbstractEventLoop | None, tuple[httpx.AsyncClient, _Guard]] = {}
+
+    @staticmethod
+    def _loop() -> asyncio.AbstractEventLoop | None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:  # not in asyncio (trio through anyio): one pool
+            return None
+
+    def current(self) -> httpx.AsyncClient:
+        """The running loop's pool (made, and registered to close with the loop, on first use)."""
+        loop = self._loop()
+        found = self._pools.get(loop)
+        if found is not None and not found[0].is_closed:
+            return found[0]
+        # Loops that ended: their pools were closed with them (or, for a loop closed without
+        # shutdown_asyncgens, are left to the garbage collector).
+        for old in [old for old in self._pools if old is not None and old.is_closed()]:
+            del self._pools[old]
+        http = self._factory()
+        guard = _closer(http)
+        if loop is not None:
+            # Creating the first step calls the loop's firstiter hook: the loop now tracks the generator.
+            # Nothing is awaited before the yield, so one send() runs it there (StopIteration: it yielded).
+            with contextlib.suppress(StopIteration):
+                guard.__anext__().send(None)
+        self._pools[loop] = (http, guard)
+        return http
+
+    async def aclose(self) -> None:
+        pools, self._pools = self._pools, {}
+        found = pools.get(self._loop())
+        if found is not None:
+            http, guard = found
+            await guard.aclose()  # runs _closer's finally, or nothing if it never started
+            await http.aclose()  # a no-op if the line above closed it
+
+
 class AsyncTransport(_Base):
-    def __init__(self, config: Config, http: httpx.AsyncClient, *, owns_http: bool = True) -> None:
+    def __init__(self, config: Config, pools: LoopPools, *, owns_http: bool = True) -> None:
         super().__init__(config, owns_http)
-        self.http = http
+        self.pools = pools
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The connection pool of the running event loop (see ``LoopPools``)."""
+        return self.pools.current()
 
     def derive(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> AsyncTransport:
-        return AsyncTransport(self.derived_config(timeout, max_retries), self.http, owns_http=False)
+        return AsyncTransport(self.derived_config(timeout, max_retries), self.pools, owns_http=False)
 
     async def close(self) -> None:
         if self.owns_http:
-            await self.http.aclose()
+            await self.pools.aclose()
 
     @staticmethod
     async def sleep(seconds: float) -> None:
