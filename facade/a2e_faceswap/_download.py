@@ -25,33 +25,75 @@ after ``max_retries`` in a row. The file is committed only when it holds exactly
 (``on_progress(bytes_done, total)``) continues from the bytes kept and never goes backwards for the
 same total: after a start over, reports resume once the new count passes what was already reported
 (only a file that changed size mid-download starts a new count, with its new total).
+
+Hostile answers:
+
+* a body with a ``Content-Encoding`` other than ``identity`` (which was not asked for) is refused
+  (``UnreadableResponseError``) before a byte is written; bodies are read raw, never decoded, so a
+  compression bomb costs nothing;
+* a download has no deadline as a whole (a 1 GiB result over a slow link must finish): the request's
+  ``timeout`` bounds each wait for bytes (idle time), and ``RateWatch`` fails an attempt whose bytes
+  over the last ``window`` seconds average under ``min_rate`` per second (``APITimeoutError``,
+  retried, resumed).
+
+Where the file goes (``Destination``; all checked before anything is fetched or paid for):
+
+* a path that ends with a separator, or is an existing directory, is a directory (created with its
+  parents); the result is named ``<task id><ext>``, ``ext`` taken from the URL when it is one of
+  ``RESULT_EXTENSIONS`` (else ``.mp4``); a bare URL with no task gets its own file name, sanitised:
+  no separators or control characters, no leading dot (never a dotfile), at most ``MAX_NAME_BYTES``,
+  never empty, never a directory that exists;
+* any other path is the file itself (its parent created with its parents);
+* the directory must be writable (a probe file is created and removed); every local failure is a
+  ``LocalFileError``, never a bare ``OSError``;
+* a new file's mode follows the umask, as with ``open()``; a replaced file keeps its mode.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
+import errno
+import math
 import os
 import re
-import tempfile
-from collections.abc import Callable, Mapping
+import secrets
+import stat
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from attrs import define, frozen
+from attrs import define, field, frozen
 
-from .errors import APIConnectionError, InvalidInputError, UnreadableResponseError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    InvalidInputError,
+    LocalFileError,
+    UnreadableResponseError,
+)
 
 __all__ = [
+    "DEFAULT_EXTENSION",
+    "MAX_NAME_BYTES",
+    "MIN_RATE",
+    "RATE_WINDOW",
+    "RESULT_EXTENSIONS",
     "Answer",
+    "Destination",
     "DownloadSink",
     "NextRequest",
     "OnProgress",
+    "RateWatch",
     "ResumeState",
     "expected_size",
-    "target_path",
+    "local_errors",
+    "result_name",
 ]
 
 #: ``on_progress(bytes_done, total_or_None)``
@@ -59,16 +101,202 @@ OnProgress = Callable[[int, int | None], object]
 
 _CONTENT_RANGE = re.compile(r"bytes[ \t]+(\d+)-(\d+)/(\d+|\*)", re.ASCII | re.IGNORECASE)
 
+#: Extensions a result saved into a directory keeps from its URL; any other gets ``DEFAULT_EXTENSION``.
+RESULT_EXTENSIONS = frozenset({".mp4", ".mov", ".webm", ".mkv", ".gif", ".png", ".jpg", ".jpeg", ".webp"})
+DEFAULT_EXTENSION = ".mp4"
+#: Longest file name made from a URL, in UTF-8 bytes (NAME_MAX is 255, and the temporary file adds more).
+MAX_NAME_BYTES = 160
+#: A download attempt fails when, over the last ``RATE_WINDOW`` seconds, it received less than
+#: ``MIN_RATE`` bytes per second on average (generous: only a stalled or trickling server trips it).
+MIN_RATE = 1024.0
+RATE_WINDOW = 30.0
+#: The longest file name a path may end with (NAME_MAX on Linux and macOS).
+_NAME_MAX = 255
+#: How much of the target's name the temporary file's name repeats (bytes).
+_TMP_NAME_BYTES = 64
 
-def target_path(path: str | os.PathLike[str], url: str, fallback_name: str) -> Path:
-    """``path`` itself, or ``path / <file name of the URL>`` when ``path`` is an existing directory."""
-    if not isinstance(path, str | os.PathLike) or not str(path).strip():
-        raise InvalidInputError(f"path must be a file or directory path, got {path!r}")
-    target = Path(path).expanduser()
-    if target.is_dir():
-        name = Path(unquote(urlsplit(url).path)).name
-        target = target / (name if name not in ("", ".", "..") else fallback_name)
-    return target
+
+# ------------------------------------------------------------------ where the file goes
+
+
+@contextlib.contextmanager
+def local_errors(what: str, path: Path | str) -> Iterator[None]:
+    """Turn an ``OSError`` raised inside into a ``LocalFileError`` (``what`` failed on ``path``)."""
+    try:
+        yield
+    except LocalFileError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise LocalFileError(
+            f"could not {what} {str(path)!r}: {reason}", filename=str(path), errno=exc.errno
+        ) from exc
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (never inside a character)."""
+    return text.encode("utf-8", "surrogateescape")[:limit].decode("utf-8", "ignore")
+
+
+def _sanitised(name: str) -> str:
+    """A file name made safe: separators and control characters replaced, no leading dot, capped."""
+    name = "".join(
+        "_" if ch in "/\\" or unicodedata.category(ch).startswith("C") else ch for ch in name
+    ).strip()
+    name = name.lstrip(".").strip()  # never a dotfile, never "." or ".."
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and len(ext.encode()) <= 16:
+        return _clip(stem, MAX_NAME_BYTES - len(ext.encode()) - 1).rstrip() + "." + ext
+    return _clip(name, MAX_NAME_BYTES).rstrip()
+
+
+def result_name(url: str, task_id: str | None) -> str:
+    """The name of a result saved into a directory: ``<task id><ext>``, or (a bare URL) the URL's own
+    file name, sanitised; never empty, never a dotfile, never a path."""
+    raw = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    stem = _sanitised(task_id) if task_id is not None else ""
+    if not stem:
+        return _sanitised(raw) or f"result{DEFAULT_EXTENSION}"
+    ext = os.path.splitext(raw)[1].lower()
+    return stem + (ext if ext in RESULT_EXTENSIONS else DEFAULT_EXTENSION)
+
+
+def _is_dir(path: Path) -> bool:
+    with local_errors("inspect", path):
+        return path.is_dir()
+
+
+@frozen
+class Destination:
+    """Where a download is saved: into ``folder``, as ``name`` (``None``: named by ``result_name``)."""
+
+    folder: Path
+    name: str | None
+
+    @classmethod
+    def of(cls, path: object) -> Destination:
+        """Read a ``path`` argument (see the module rules); refuse what can never be a file path."""
+        if not isinstance(path, str | os.PathLike):
+            raise InvalidInputError(f"path must be a file or directory path, got {type(path).__name__}")
+        text = os.fspath(path)
+        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+            raise InvalidInputError(f"path must be a file or directory path, got {text!r}")
+        into = text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
+        target = Path(text).expanduser()
+        if into or target.name in ("", ".", "..") or _is_dir(target):
+            return cls(target, None)
+        if len(os.fsencode(target.name)) > _NAME_MAX:
+            raise LocalFileError(
+                f"file name too long ({len(os.fsencode(target.name))} bytes, at most {_NAME_MAX}):"
+                f" {str(target)[:80]!r}…",
+                filename=str(target),
+                errno=errno.ENAMETOOLONG,
+            )
+        return cls(target.parent, target.name)
+
+    def prepare(self) -> None:
+        """Make sure a file can be saved here, before anything is fetched or paid for: the folder is
+        created (with its parents), must be a directory we can write in (a probe file is created and
+        removed), and a named target must not be a directory."""
+        with local_errors("create the directory", self.folder):
+            self.folder.mkdir(parents=True, exist_ok=True)
+        if not _is_dir(self.folder):
+            raise LocalFileError(
+                f"not a directory: {str(self.folder)!r}", filename=str(self.folder), errno=errno.ENOTDIR
+            )
+        with local_errors("write in", self.folder):
+            fd, probe = _create_temp(self.folder, "probe")
+            os.close(fd)
+            probe.unlink()
+        if self.name is not None:
+            self.check_target(self.folder / self.name)
+
+    def target(self, url: str, task_id: str | None) -> Path:
+        """The file to write (checked: not an existing directory)."""
+        target = self.folder / (self.name if self.name is not None else result_name(url, task_id))
+        self.check_target(target)
+        return target
+
+    @staticmethod
+    def check_target(target: Path) -> None:
+        if _is_dir(target):
+            raise LocalFileError(
+                f"a directory is in the way: {str(target)!r}", filename=str(target), errno=errno.EISDIR
+            )
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """A new hidden file in ``folder`` (so it can be renamed over the target in one step), created like
+    ``open(..., "x")``: its mode follows the umask (``mkstemp`` would make it 0600)."""
+    prefix = f".{_clip(name, _TMP_NAME_BYTES)}."
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(4)}.part"
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+
+
+# ------------------------------------------------------------------ pace
+
+
+def _rate_setting(value: object, what: str, *, positive: bool) -> float:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+        or (positive and value == 0)
+    ):
+        bound = "> 0" if positive else ">= 0"
+        raise InvalidInputError(f"{what} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+@define
+class RateWatch:
+    """Sans-I/O: fails a download attempt whose bytes over the last ``window`` seconds average under
+    ``min_rate`` per second (``min_rate=0`` turns it off). Told each chunk's size and arrival time."""
+
+    min_rate: float = field(default=MIN_RATE)
+    window: float = field(default=RATE_WINDOW)
+    #: (time, bytes received so far) marks, oldest first; at most about 32 per window are kept.
+    _marks: deque[tuple[float, int]] = field(factory=deque, init=False)
+    _received: int = field(default=0, init=False)
+
+    @classmethod
+    def of(cls, min_rate: object, window: object) -> RateWatch:
+        return cls(
+            _rate_setting(min_rate, "min_rate", positive=False),
+            _rate_setting(window, "rate_window", positive=True),
+        )
+
+    def start(self, now: float) -> None:
+        """A body starts arriving (each attempt starts a new watch)."""
+        self._marks = deque([(now, 0)])
+        self._received = 0
+
+    def feed(self, now: float, size: int) -> None:
+        """``size`` bytes arrived at ``now``: raise ``APITimeoutError`` if the pace is too slow."""
+        self._received += size
+        if not self._marks:
+            self._marks.append((now, 0))
+        if now - self._marks[-1][0] >= self.window / 32:
+            self._marks.append((now, self._received))
+        # The reference mark: the newest one at least a window old (the first stays until then).
+        while len(self._marks) > 1 and self._marks[1][0] <= now - self.window:
+            self._marks.popleft()
+        since, then = self._marks[0]
+        span = now - since
+        if span >= self.window and self._received - then < self.min_rate * span:
+            raise APITimeoutError(
+                f"the download slowed to {(self._received - then) / span:.0f} bytes/s over the last"
+                f" {span:.1f}s (the minimum is {self.min_rate:g} bytes/s)",
+                outcome_unknown=True,
+                operation="download",
+            )
 
 
 def _identity(headers: Mapping[str, str]) -> bool:
@@ -143,6 +371,14 @@ class ResumeState:
 
     def judge(self, status: int, headers: Mapping[str, str]) -> Answer:
         """Judge an answer to the last request (any 2xx, or 416 after a range) and update the state."""
+        if status != 416 and not _identity(headers):
+            encoding = headers.get("content-encoding", "")[:40]
+            raise UnreadableResponseError(
+                f"the result came with Content-Encoding {encoding!r} although only 'identity' was"
+                " accepted; nothing was decoded or written",
+                status=status,
+                operation="download",
+            )
         if status == 206:
             if self._continues(headers):
                 return Answer.APPEND
@@ -210,15 +446,25 @@ class ResumeState:
 class DownloadSink:
     """The temporary file of one download, across all its requests::
 
-    with DownloadSink(target, on_progress) as sink:   # committed on a clean exit only
+    with DownloadSink(target, on_progress, watch, clock) as sink:   # committed on a clean exit only
         ask = sink.next_request()
         ... send it, then: if sink.begin(status, headers): sink.write(chunk)...; sink.end()
+
+    Every local failure is a ``LocalFileError``.
     """
 
-    def __init__(self, target: Path, on_progress: OnProgress | None) -> None:
+    def __init__(
+        self,
+        target: Path,
+        on_progress: OnProgress | None,
+        watch: RateWatch | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.target = target
         self.state = ResumeState()
         self._on_progress = on_progress
+        self._watch = watch or RateWatch()
+        self._clock = clock
         self._shown: tuple[int, int | None] | None = None
         self._tmp: Path | None = None
         self._file: BinaryIO | None = None
@@ -233,26 +479,26 @@ class DownloadSink:
         """Judge the answer; ``True``: write its body, ``False``: discard it and send ``next_request()``."""
         if self.state.judge(status, headers) is Answer.REFETCH:
             return False
-        file = self._open()
-        file.seek(self.state.have)
-        file.truncate()
+        with local_errors("write", self.target):
+            file = self._open()
+            file.seek(self.state.have)
+            file.truncate()
+        self._watch.start(self._clock())
         self._report()
         return True
 
     def _open(self) -> BinaryIO:
         """The temporary file, created by the first answer worth keeping (nothing on disk before)."""
         if self._file is None:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(
-                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part"
-            )
-            self._tmp = Path(name)
+            fd, self._tmp = _create_temp(self.target.parent, self.target.name)
             self._file = os.fdopen(fd, "wb")
         return self._file
 
     def write(self, chunk: bytes) -> None:
-        self._open().write(chunk)
+        with local_errors("write", self.target):
+            self._open().write(chunk)
         self.state.received(len(chunk))
+        self._watch.feed(self._clock(), len(chunk))
         self._report()
 
     def end(self) -> None:
@@ -276,16 +522,22 @@ class DownloadSink:
                 self._commit()
         finally:
             if self._file is not None and not self._file.closed:
-                self._file.close()
+                with contextlib.suppress(OSError):
+                    self._file.close()
             if self._tmp is not None:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     self._tmp.unlink()
 
     def _commit(self) -> None:
         self.state.check_complete()
-        file = self._open()  # an empty answer still makes a file
-        file.flush()
-        os.fsync(file.fileno())
-        file.close()
-        assert self._tmp is not None
-        os.replace(self._tmp, self.target)
+        with local_errors("save", self.target):
+            file = self._open()  # an empty answer still makes a file
+            file.flush()
+            with contextlib.suppress(FileNotFoundError):
+                old = self.target.stat()
+                if stat.S_ISREG(old.st_mode):  # a replaced file keeps its mode
+                    os.fchmod(file.fileno(), stat.S_IMODE(old.st_mode))
+            os.fsync(file.fileno())
+            file.close()
+            assert self._tmp is not None
+            os.replace(self._tmp, self.target)

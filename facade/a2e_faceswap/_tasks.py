@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from ._create import (
     resolution,
     still_unknown,
 )
-from ._download import DownloadSink, OnProgress, target_path
+from ._download import MIN_RATE, RATE_WINDOW, Destination, DownloadSink, OnProgress, RateWatch
 from ._paging import PageCursor
 from ._polling import RequestTimeout, WaitMachine
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
@@ -140,9 +141,9 @@ def _subject(task: str | Task) -> tuple[str, Task | None]:
 
 
 def _download_source(task_or_url: object) -> tuple[str | None, str | None]:
-    """(result URL, None), or (None, task id) when the task must be fetched for its result_url."""
+    """(result URL, task id or None for a bare URL); the URL is None when the task must be fetched."""
     if isinstance(task_or_url, Task):
-        return _result_url(task_or_url), None
+        return _result_url(task_or_url), task_or_url.id or None
     if isinstance(task_or_url, str) and "://" in task_or_url:
         return check_http_url(task_or_url, "url"), None
     return None, check_id(task_or_url, "task_or_url")
@@ -154,10 +155,29 @@ def _result_url(task: Task) -> str:
     return task.result_url
 
 
-def _check_path(path: object) -> PathArg:
-    if not isinstance(path, str | os.PathLike) or not str(path).strip():
-        raise InvalidInputError(f"path must be a file or directory path, got {path!r}")
-    return path
+def _check_path(path: object) -> Destination:
+    """Where a result will be saved, checked and its directory made before anything is paid for."""
+    place = Destination.of(path)
+    place.prepare()
+    return place
+
+
+@contextlib.contextmanager
+def _concerning(task_id: str | None, note: str | None = None) -> Iterator[None]:
+    """Our errors raised inside concern the paid task ``task_id``: they carry its id (and ``note``)."""
+    try:
+        yield
+    except A2EError as error:
+        if task_id is not None and error.task_id is None:
+            error.task_id = task_id
+        if task_id is not None and note is not None:
+            error.add_note(note)
+        raise
+
+
+def _resume_note(task_id: str, download_to: PathArg | None) -> str:
+    then = "" if download_to is None else f", then tasks.download(task, {os.fspath(download_to)!r})"
+    return f"task {task_id} was created (and paid for): resume with tasks.wait({task_id!r}){then}"
 
 
 def _machine(
@@ -312,39 +332,44 @@ class Tasks:
         on_progress: OnProgress | None = None,
         *,
         timeout: TimeoutArg = NOT_GIVEN,
+        min_rate: float = MIN_RATE,
+        rate_window: float = RATE_WINDOW,
     ) -> Path:
-        """Save a result (a completed ``Task``, a task id, or a result URL) to ``path`` (a file, or an
-        existing directory to save into); return the file's path. Streamed, atomic; a download cut off
-        midway is resumed with a Range request (see ``_download``)."""
+        """Save a result (a completed ``Task``, a task id, or a result URL) to ``path``; return the
+        file's path. ``path`` is the file, or a directory (one that exists, or any path ending with a
+        separator: created) to save ``<task id>.<ext>`` into. Streamed, atomic; a download cut off
+        midway is resumed with a Range request. ``timeout`` bounds each wait for bytes, not the whole
+        download; an attempt averaging under ``min_rate`` bytes/s over ``rate_window`` seconds fails
+        and is retried (see ``_download``)."""
         url, task_id = _download_source(task_or_url)
-        path = _check_path(path)
-        if task_id is not None:
-            url = _result_url(self.get(task_id, timeout=timeout))
-        assert url is not None
-        target = target_path(path, url, "result.mp4")
+        watch = RateWatch.of(min_rate, rate_window)
+        place = _check_path(path)
+        with _concerning(task_id):
+            if url is None:
+                assert task_id is not None
+                url = _result_url(self.get(task_id, timeout=timeout))
+            with DownloadSink(place.target(url, task_id), on_progress, watch, self._t.now) as sink:
 
-        with DownloadSink(target, on_progress) as sink:
+                def attempt() -> None:
+                    while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
+                        ask = sink.next_request()
+                        with self._t.stream(
+                            "download",
+                            "GET",
+                            url,
+                            timeout,
+                            accept=ask.accept,
+                            headers=ask.headers,
+                            follow_redirects=True,
+                        ) as response:
+                            if sink.begin(response.status_code, response.headers):
+                                for chunk in response.iter_raw():  # never decoded (see _download)
+                                    sink.write(chunk)
+                                sink.end()
+                                return
 
-            def attempt() -> None:
-                while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
-                    ask = sink.next_request()
-                    with self._t.stream(
-                        "download",
-                        "GET",
-                        url,
-                        timeout,
-                        accept=ask.accept,
-                        headers=ask.headers,
-                        follow_redirects=True,
-                    ) as response:
-                        if sink.begin(response.status_code, response.headers):
-                            for chunk in response.iter_bytes():
-                                sink.write(chunk)
-                            sink.end()
-                            return
-
-            self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
-        return target
+                self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
+        return sink.target
 
     def run(
         self,
@@ -363,7 +388,10 @@ class Tasks:
         on_progress: OnProgress | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
     ) -> RunResult:
-        """Create a task, wait for it, and download the result if ``download_to`` is given."""
+        """Create a task, wait for it, and download the result if ``download_to`` is given.
+
+        ``download_to`` is checked (and its directory made) before the task is created; an error after
+        that carries the paid task's id in ``error.task_id``, with a note on how to resume."""
         if download_to is not None:
             _check_path(download_to)
         task = self.create(
@@ -376,18 +404,19 @@ class Tasks:
             webhook_token=webhook_token,
             timeout=request_timeout,
         )
-        task = self.wait(
-            task,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
-        if download_to is None:
-            return RunResult(task=task)
-        return RunResult(
-            task=task, path=self.download(task, download_to, on_progress, timeout=request_timeout)
-        )
+        with _concerning(task.id, _resume_note(task.id, download_to)):
+            task = self.wait(
+                task,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                on_update=on_update,
+                request_timeout=request_timeout,
+            )
+            if download_to is None:
+                return RunResult(task=task)
+            return RunResult(
+                task=task, path=self.download(task, download_to, on_progress, timeout=request_timeout)
+            )
 
 
 # ------------------------------------------------------------------ async
@@ -525,37 +554,39 @@ class AsyncTasks:
         on_progress: OnProgress | None = None,
         *,
         timeout: TimeoutArg = NOT_GIVEN,
+        min_rate: float = MIN_RATE,
+        rate_window: float = RATE_WINDOW,
     ) -> Path:
         """Save a result to ``path`` (see ``Tasks.download``)."""
         url, task_id = _download_source(task_or_url)
-        path = _check_path(path)
-        if task_id is not None:
-            url = _result_url(await self.get(task_id, timeout=timeout))
-        assert url is not None
-        target = target_path(path, url, "result.mp4")
+        watch = RateWatch.of(min_rate, rate_window)
+        place = _check_path(path)
+        with _concerning(task_id):
+            if url is None:
+                assert task_id is not None
+                url = _result_url(await self.get(task_id, timeout=timeout))
+            with DownloadSink(place.target(url, task_id), on_progress, watch, self._t.now) as sink:
 
-        with DownloadSink(target, on_progress) as sink:
+                async def attempt() -> None:
+                    while True:  # see Tasks.download
+                        ask = sink.next_request()
+                        async with self._t.stream(
+                            "download",
+                            "GET",
+                            url,
+                            timeout,
+                            accept=ask.accept,
+                            headers=ask.headers,
+                            follow_redirects=True,
+                        ) as response:
+                            if sink.begin(response.status_code, response.headers):
+                                async for chunk in response.aiter_raw():  # never decoded
+                                    sink.write(chunk)
+                                sink.end()
+                                return
 
-            async def attempt() -> None:
-                while True:  # see Tasks.download
-                    ask = sink.next_request()
-                    async with self._t.stream(
-                        "download",
-                        "GET",
-                        url,
-                        timeout,
-                        accept=ask.accept,
-                        headers=ask.headers,
-                        follow_redirects=True,
-                    ) as response:
-                        if sink.begin(response.status_code, response.headers):
-                            async for chunk in response.aiter_bytes():
-                                sink.write(chunk)
-                            sink.end()
-                            return
-
-            await self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
-        return target
+                await self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
+        return sink.target
 
     async def run(
         self,
@@ -574,7 +605,8 @@ class AsyncTasks:
         on_progress: OnProgress | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
     ) -> RunResult:
-        """Create a task, wait for it, and download the result if ``download_to`` is given."""
+        """Create a task, wait for it, and download the result if ``download_to`` is given (see
+        ``Tasks.run``: the path is checked before paying; later errors carry the task's id)."""
         if download_to is not None:
             _check_path(download_to)
         task = await self.create(
@@ -587,14 +619,15 @@ class AsyncTasks:
             webhook_token=webhook_token,
             timeout=request_timeout,
         )
-        task = await self.wait(
-            task,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
-        if download_to is None:
-            return RunResult(task=task)
-        path = await self.download(task, download_to, on_progress, timeout=request_timeout)
-        return RunResult(task=task, path=path)
+        with _concerning(task.id, _resume_note(task.id, download_to)):
+            task = await self.wait(
+                task,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                on_update=on_update,
+                request_timeout=request_timeout,
+            )
+            if download_to is None:
+                return RunResult(task=task)
+            path = await self.download(task, download_to, on_progress, timeout=request_timeout)
+            return RunResult(task=task, path=path)
