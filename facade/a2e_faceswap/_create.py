@@ -24,7 +24,8 @@ has other inputs, or no creation time, means "outcome unknown", never "absent".
 
 A lookup is conclusive only when it read down to a record older than that cutoff, or to the end of the
 list (an empty or short page); ``count`` is not trusted. A lookup that stopped at the page cap
-(``LOOKUP_MAX_PAGES``) or that failed is inconclusive and never leads to a resend. When the window ends
+(``LOOKUP_MAX_PAGES``) or that failed is inconclusive and never leads to a resend (a failed lookup past
+the window's end is tried again, up to the policy's ``max_retries`` times). When the window ends
 (or the caller's ``deadline`` comes first) without an answer, ``CreateOutcomeUnknownError`` is raised,
 carrying name, inputs, attempt times and ``resolvable_at``; ``tasks.resolve(error)`` looks again later.
 
@@ -244,6 +245,7 @@ class CreateFlow:
         self._pending: A2EError | None = None
         self._window_end = 0.0
         self._lookups = 0
+        self._late_failures = 0
         self._scan: LookupScan | None = None
         self._scan_started = 0.0
 
@@ -274,6 +276,7 @@ class CreateFlow:
         self._pending = error
         self._window_end = self._clock() + self._policy.settle_window
         self._lookups = 0
+        self._late_failures = 0
         hinted = retry_after_seconds(error)
         if hinted is not None:
             return self._lookup(min(hinted, self._policy.retry_after_cap))
@@ -283,7 +286,9 @@ class CreateFlow:
         """A new lookup after ``delay`` seconds (clipped to the window's end), or give up when the
         deadline would pass first."""
         now = self._clock()
-        delay = max(0.0, min(delay, self._window_end - now))
+        if now < self._window_end:
+            delay = min(delay, self._window_end - now)
+        delay = max(0.0, delay)
         if self._deadline is not None and now + delay > self._deadline:
             return self._unknown("the caller's deadline ended inside the settle window")
         first = self._attempts[0] if self._attempts else self._now()
@@ -310,8 +315,13 @@ class CreateFlow:
         return self._again(verdict.reason)
 
     def after_lookup_error(self, error: A2EError) -> Step:
-        """The current lookup failed (after the transport's own retries)."""
-        return self._again(f"looking it up failed ({type(error).__name__}: {error})")
+        """The current lookup failed (after the transport's own retries). Past the window, a failed
+        lookup is tried again up to the policy's ``max_retries`` times before the outcome is unknown."""
+        reason = f"looking it up failed ({type(error).__name__}: {error})"
+        if self._scan_started >= self._window_end and self._late_failures < self._policy.max_retries:
+            self._late_failures += 1
+            return self._lookup(self._policy.backoff(self._late_failures - 1, self._random))
+        return self._again(reason)
 
     def _again(self, reason: str) -> Step:
         """Look again later inside the window; past it, the outcome stays unknown."""

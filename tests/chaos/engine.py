@@ -149,6 +149,8 @@ def install_faults(sim: Simulator, config: ChaosConfig) -> None:
     for route in ("upload_put", "result"):
         for kind in FILE_KINDS:
             sim.faults.add(kind, route=route, probability=rate / len(FILE_KINDS))
+    slow_creates = [(FaultKind.SLOW, config.read_timeout + s) for s in config.late_applies]
+    sim.faults.script("create_task", [step for fault in slow_creates for step in (fault, None)])
     for route in ("create_task", "get_task"):
         sim.faults.script(route, [step for kind in api_kinds for step in (kind, None, None)])
     sim.faults.script("result", [step for kind in FILE_KINDS for step in (kind, None, None)])

@@ -18,6 +18,9 @@ async def test_concurrent_runs_under_faults_end_cleanly(tmp_path: Path) -> None:
     assert tally.problems == []
     # the run is only worth something if faults hit and both outcomes happened
     assert set(tally.faults) == {kind.value for kind in FaultKind}
+    # creates applied 1-10 s after the client gave up were met, and none was paid twice
+    assert tally.faults[FaultKind.SLOW.value] >= len(ChaosConfig().late_applies)
+    assert tally.duplicates == {}
     assert sum(tally.faults.values()) >= 0.2 * tally.requests
     assert tally.completed > 0
     assert sum(tally.failed.values()) > 0

@@ -168,7 +168,7 @@ class FaultPlan:
         self._seed = seed
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
-        self._scripts: dict[str, deque[FaultKind | None]] = {}
+        self._scripts: dict[str, deque[tuple[FaultKind | None, float | None]]] = {}
         self._rngs: dict[str, random.Random] = {}
         self._history: list[tuple[str, FaultKind]] = []
         #: Real seconds a SLOW answer waits unless its rule says otherwise.
@@ -200,8 +200,11 @@ class FaultPlan:
             self._rules.append(rule)
         return rule
 
-    def script(self, route: str, sequence: Iterable[FaultKind | str | None]) -> None:
-        """Give the next requests on ``route`` exactly these faults, in order (None: no fault).
+    def script(
+        self, route: str, sequence: Iterable[FaultKind | str | tuple[FaultKind | str, float] | None]
+    ) -> None:
+        """Give the next requests on ``route`` exactly these faults, in order (None: no fault; a
+        ``(kind, delay)`` pair gives a SLOW fault its own delay).
 
         The script is consumed one entry per request and takes precedence over probability rules; once
         used up, the rules apply again. Calling it again appends to what is left of the script.
@@ -209,7 +212,7 @@ class FaultPlan:
         route = _route(route)
         if route == ANY_API_ROUTE:
             raise ValueError("a script needs one route, not '*'")
-        items = [None if item is None or item == "none" else _kind(item) for item in sequence]
+        items = [_scripted(item) for item in sequence]
         with self._lock:
             self._scripts.setdefault(route, deque()).extend(items)
 
@@ -241,7 +244,7 @@ class FaultPlan:
 
     def pending_script(self, route: str) -> list[FaultKind | None]:
         with self._lock:
-            return list(self._scripts.get(route, ()))
+            return [kind for kind, _ in self._scripts.get(route, ())]
 
     # ------------------------------------------------------------------ drawing
     def draw(self, route: str) -> Fault | None:
@@ -249,9 +252,10 @@ class FaultPlan:
         with self._lock:
             kind: FaultKind | None = None
             rule: FaultRule | None = None
+            scripted_delay: float | None = None
             script = self._scripts.get(route)
             if script:
-                kind = script.popleft()
+                kind, scripted_delay = script.popleft()
             else:
                 matching = [r for r in self._rules if r.matches(route)]
                 if not matching:
@@ -272,8 +276,18 @@ class FaultPlan:
             if kind is None:
                 return None
             self._history.append((route, kind))
-            delay = rule.delay if rule is not None and rule.delay is not None else self.slow_seconds
+            delay = rule.delay if rule is not None and rule.delay is not None else scripted_delay
+            if delay is None:
+                delay = self.slow_seconds
             return Fault(kind, delay=delay, retry_after=self.retry_after)
+
+
+def _scripted(
+    item: FaultKind | str | tuple[FaultKind | str, float] | None,
+) -> tuple[FaultKind | None, float | None]:
+    if isinstance(item, tuple):
+        return _kind(item[0]), float(item[1])
+    return (None if item is None or item == "none" else _kind(item)), None
 
 
 def parse_fault_spec(spec: str) -> tuple[list[FaultRule], list[tuple[str, list[FaultKind | None]]]]:
