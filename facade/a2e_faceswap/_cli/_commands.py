@@ -98,9 +98,14 @@ def swap(
         typer.Option("--name", help="Task name (default: a generated unique name).", show_default=False),
     ] = None,
     output: Annotated[
-        Path,
-        typer.Option("--output", "-o", help="File, or existing directory, to save the result in."),
-    ] = Path(),
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to save the result as, or directory to save it in (an existing one, or a path"
+            " ending with / : created) as <task id>.mp4.",
+        ),
+    ] = ".",
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Start the task, print its id and exit.")
     ] = False,
@@ -114,6 +119,7 @@ def swap(
         if name is not None:
             check_name(name)
         flow = Workflow(session, session.client())
+        flow.save_to(output)  # checked before anything is paid for
         face_url = flow.upload(face_source, "face")
         video_url = flow.upload(video_source, "video")
         task = flow.start(face_url, video_url, name)
@@ -138,7 +144,7 @@ def preview(
     face: FaceOption,
     video: VideoOption,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output", "-o", help="Save the preview image here (default: print its URL).", show_default=False
         ),
@@ -151,6 +157,8 @@ def preview(
     with session.guard("preview"):
         face_source, video_source = Workflow.sources(face, video)
         flow = Workflow(session, session.client())
+        if output is not None:
+            flow.save_to(output)
         face_url = flow.upload(face_source, "face")
         video_url = flow.upload(video_source, "video")
         result = flow.preview(face_url, video_url, timeout=timeout, poll=poll)
@@ -264,9 +272,13 @@ def tasks_wait(
     ctx: typer.Context,
     task_id: TaskId,
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--output", "-o", help="Also download the result here (file or directory).", show_default=False
+            "--output",
+            "-o",
+            help="Also download the result: a file, or a directory (existing, or ending with /) to save"
+            " <task id>.mp4 in.",
+            show_default=False,
         ),
     ] = None,
     timeout: TimeoutOption = None,
@@ -276,6 +288,8 @@ def tasks_wait(
     session = session_of(ctx)
     with session.guard(f"wait for task {task_id}"):
         flow = Workflow(session, session.client())
+        if output is not None:
+            flow.save_to(output)
         task = flow.wait(task_id, timeout=timeout, poll=poll)
         path = flow.download(task, output) if output is not None else None
         session.out.emit(

@@ -7,6 +7,7 @@ code / message / trace id, what to do next) and a JSON form for ``--json``.
 from __future__ import annotations
 
 import enum
+import shlex
 from typing import Any
 
 from attrs import field, frozen
@@ -20,6 +21,7 @@ from ..errors import (
     BadRequestError,
     InsufficientCreditsError,
     InvalidInputError,
+    LocalFileError,
     ModerationError,
     NotFoundError,
     PermissionDeniedError,
@@ -30,7 +32,7 @@ from ..errors import (
     WaitTimeoutError,
 )
 
-__all__ = ["ExitCode", "Problem", "UsageProblem", "describe", "interrupted", "scrub"]
+__all__ = ["ExitCode", "Problem", "UsageProblem", "describe", "interrupted", "resume_command", "scrub"]
 
 PROG = "a2e-faceswap"
 #: Secrets shorter than this are not masked in output (masking "ab" would garble every line).
@@ -45,6 +47,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     #: A2E (or the network) answered with an error, or did not answer
     API = 3
+    #: the result of a paid task could not be saved locally (the message says how to resume)
+    SAVE = 4
     #: a bug in a2e-faceswap (should never happen)
     INTERNAL = 70
     #: interrupted with Ctrl-C
@@ -136,9 +140,29 @@ def _api_extra(error: APIError) -> dict[str, Any]:
     }
 
 
-def describe(error: BaseException, what: str, resumable: str | None = None) -> Problem:
+def resume_command(task_id: str, output: str | None) -> str:
+    """The command that picks up task ``task_id`` (and saves its result to ``output``, when given)."""
+    command = f"{PROG} tasks wait {task_id}"
+    return f"{command} -o {shlex.quote(output)}" if output is not None else command
+
+
+def describe(
+    error: BaseException, what: str, resumable: str | None = None, output: str | None = None
+) -> Problem:
     """The ``Problem`` for an exception raised while doing ``what`` (e.g. ``"get task 65ab..."``);
-    ``resumable`` is the id of a task that ``tasks wait`` can pick up."""
+    ``resumable`` is the id of a (paid) task that ``tasks wait`` can pick up, ``output`` where its
+    result was to be saved: every failure after it started says how to resume, with ``-o``."""
+    problem = _describe(error, what, resumable, output)
+    if resumable is None or isinstance(error, TaskFailedError | WaitTimeoutError | UsageProblem):
+        return problem
+    resume = f"task {resumable} was started and is kept: resume with `{resume_command(resumable, output)}`"
+    hint = f"{problem.hint}; {resume}" if problem.hint else resume
+    return Problem(
+        problem.code, problem.kind, problem.what, problem.detail, hint, {**problem.extra, "id": resumable}
+    )
+
+
+def _describe(error: BaseException, what: str, resumable: str | None, output: str | None) -> Problem:
     kind = type(error).__name__
     if isinstance(error, UsageProblem):
         return Problem(ExitCode.USAGE, kind, what, error.message, error.hint)
@@ -158,13 +182,18 @@ def describe(error: BaseException, what: str, resumable: str | None = None) -> P
     if isinstance(error, WaitTimeoutError):
         if resumable is not None and error.subject_id == resumable:
             hint = (
-                f"nothing was cancelled and it may still finish; resume with `{PROG} tasks wait {resumable}`"
+                "nothing was cancelled and it may still finish; resume with"
+                f" `{resume_command(resumable, output)}`"
             )
         else:
             hint = "nothing was cancelled and it may still finish; try again with a longer --timeout"
         return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, {"id": error.subject_id})
     if isinstance(error, InvalidInputError):
         return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help")
+    if isinstance(error, LocalFileError):
+        code = ExitCode.USAGE if resumable is None else ExitCode.SAVE
+        hint = "check the path, its permissions and free space"
+        return Problem(code, kind, what, str(error), hint, {"filename": error.filename})
     if isinstance(error, AuthenticationError) and error.status is None:
         return Problem(ExitCode.USAGE, kind, what, "no API key", _KEY_HINT)
     if isinstance(error, APIError):
@@ -192,14 +221,16 @@ def describe(error: BaseException, what: str, resumable: str | None = None) -> P
     )
 
 
-def interrupted(what: str, started: str | None, creating: bool, completed: bool) -> Problem:
-    """Ctrl-C: nothing is deleted; say how to pick up a task that was started."""
+def interrupted(
+    what: str, started: str | None, creating: bool, completed: bool, output: str | None = None
+) -> Problem:
+    """Ctrl-C: nothing is deleted; say how to pick up a task that was started (with ``-o output``)."""
     if started and completed:
         detail = f"interrupted; task {started} completed (it was not deleted)"
-        hint = f"download it with `{PROG} tasks wait {started} -o PATH`"
+        hint = f"download it with `{resume_command(started, output or 'PATH')}`"
     elif started:
         detail = f"interrupted; task {started} was started and keeps running (it was not deleted)"
-        hint = f"resume with `{PROG} tasks wait {started}`"
+        hint = f"resume with `{resume_command(started, output)}`"
     elif creating:
         detail = "interrupted while the task was being created; it may exist"
         hint = f"check `{PROG} tasks list` before starting it again"

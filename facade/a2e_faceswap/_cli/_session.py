@@ -79,6 +79,8 @@ class Session:
         self.completed = False
         #: False when the server goes away with this run (the demo's simulator): nothing to resume
         self.resumable = True
+        #: where the command saves the result (``-o``), repeated in the resume command
+        self.output: str | None = None
         self._client: A2E | None = None
         self._handler: logging.Handler | None = None
         self._level = logger.level
@@ -136,13 +138,13 @@ class Session:
             raise
         except KeyboardInterrupt as error:
             if self.resumable:
-                problem = interrupted(what, self.started, self.creating, self.completed)
+                problem = interrupted(what, self.started, self.creating, self.completed, self.output)
             else:
                 problem = interrupted(what, None, False, False)
             self.out.problem(problem, error, self.settings.debug)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as error:
-            problem = describe(error, what, self.started if self.resumable else None)
+            problem = describe(error, what, self.started if self.resumable else None, self.output)
             self.out.problem(problem, error, self.settings.debug)
             raise typer.Exit(problem.code) from None
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._client import A2E
+from .._download import Destination
 from .._validation import MediaSource, media_source
 from ..models import Preview, Task, TaskStatus
 from ._output import Output, Stopwatch
@@ -113,6 +114,12 @@ class Workflow:
         return done
 
     # ------------------------------------------------------------------ result
+    def save_to(self, output: str) -> None:
+        """Check where the result will be saved (its directory made, writable) before anything is paid
+        for; remembered for the resume command of a later failure."""
+        Destination.of(output).prepare()
+        self.session.output = output
+
     def download(self, source: Task | str, output: str | os.PathLike[str], what: str = "result") -> Path:
         clock = Stopwatch()
         with self.out.downloading(what) as on_progress:
