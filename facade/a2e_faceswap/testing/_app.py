@@ -1,9 +1,12 @@
 """The simulator's HTTP surface: starlette routes for every operation of openapi/a2e.yaml, the upload PUT,
 the CDN copy of uploads and the result files; fault injection and contract checking around them.
 
-Order of work for an API request: read the body, check the request against the contract, draw a fault,
-answer the fault if it stops the request, otherwise authenticate and apply the request, then check the
-answer against the contract and send it (or drop the connection, if the fault says so).
+Order of work for an API request: read the body (at most ``body_limit`` bytes: a bigger declared or sent
+body is answered 413 before any more of it is read, whoever sends it), check the request against the
+contract, draw a fault, answer the fault if it stops the request, otherwise authenticate and apply the
+request, then check the answer against the contract and send it (or drop the connection, if the fault
+says so). A body that is not JSON, or JSON nested too deep to parse, is a 400; a ``Range`` that cannot
+be read (``bytes=5-2``) is ignored (200, the whole file), one past the end a 416.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -49,6 +53,7 @@ API_ROUTES: tuple[tuple[str, str, str], ...] = (
 )
 
 PREVIEW_RESULT_SIZE = 16 * 1024
+API_BODY_LIMIT = 1024 * 1024
 _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 _HTML = {
     502: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
@@ -70,6 +75,8 @@ class AppSettings:
     upload_limit: int
     #: Whether result files honour ``Range`` (False: a server that always sends the whole file).
     ranges: bool = True
+    #: Largest API request body read (413 above); A2E's JSON bodies are a few KiB at most.
+    body_limit: int = API_BODY_LIMIT
 
 
 @dataclass
@@ -94,11 +101,28 @@ def _bearer(request: Request) -> str | None:
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         raise ApiError(400, "the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object")
     return body
+
+
+async def _bounded_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with a 413 as soon as it is known to exceed ``limit`` bytes: by its
+    Content-Length before any byte is read, else while streaming (never buffering more than ``limit``)."""
+    too_large = ApiError(413, f"the {what} is larger than the limit of {limit} bytes")
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    parts: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise too_large
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _string(body: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 0) -> str | None:
@@ -363,11 +387,17 @@ class SimApp:
         return endpoint
 
     async def _api(self, operation: str, path: str, request: Request) -> Response:
-        raw = await request.body()
+        try:
+            raw = await _bounded_body(request, self.settings.body_limit, "request body")
+        except ApiError as exc:
+            return self._error(exc.status, exc.message, exc.code)
         checked = None
         if self.checker is not None:
             checked = self.checker.prepare(request, raw, path)
-            violations = self.checker.request_violations(operation, checked)
+            try:
+                violations = self.checker.request_violations(operation, checked)
+            except RecursionError:
+                violations = [f"{operation} request body: JSON nested too deep to parse"]
             if violations:
                 self.stats.record_violations(violations)
                 if self.settings.strict:
@@ -532,20 +562,10 @@ class SimApp:
         if upload.content_type and content_type != upload.content_type.lower():
             sent = content_type or "(none)"
             raise ApiError(400, f"Content-Type {sent!r} does not match the signed {upload.content_type!r}")
-        limit = self.settings.upload_limit
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise ApiError(413, f"the upload is larger than the limit of {limit} bytes")
-        parts: list[bytes] = []
-        received = 0
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise ApiError(413, f"the upload is larger than the limit of {limit} bytes")
-            parts.append(chunk)
-        if upload.size is not None and received != upload.size:
-            raise ApiError(400, f"the upload has {received} bytes, the signed size is {upload.size}")
-        self.state.store_upload(upload, b"".join(parts), content_type)
+        data = await _bounded_body(request, self.settings.upload_limit, "upload")
+        if upload.size is not None and len(data) != upload.size:
+            raise ApiError(400, f"the upload has {len(data)} bytes, the signed size is {upload.size}")
+        self.state.store_upload(upload, data, content_type)
         return Response(b"", status_code=200, headers={"ETag": f'"{uuid.uuid4().hex}"'})
 
     async def _cdn(self, request: Request) -> Response:
@@ -609,18 +629,27 @@ class SimApp:
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
-    """(start, end) of a single ``bytes=`` range, "unsatisfiable", or None to send the whole file."""
-    if not header or not header.startswith("bytes=") or "," in header:
+    """(start, end) of a single ``bytes=`` range, "unsatisfiable", or None to send the whole file.
+
+    As RFC 9110 says, a range that cannot be read (not digits, several ranges, ``bytes=5-2``) is ignored:
+    the whole file is sent. A range starting past the end (or an empty suffix ``-0``) is unsatisfiable.
+    """
+    match = _RANGE.fullmatch(header.strip()) if header else None
+    if match is None or match.group(1) == match.group(2) == "":
         return None
-    first, _, last = header[len("bytes=") :].strip().partition("-")
-    try:
-        if first:
-            start = int(first)
-            end = int(last) + 1 if last else size
-        else:
-            start, end = max(0, size - int(last)), size
-    except ValueError:
-        return None
-    if start >= size or start < 0:
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = int(last) + 1 if last else size
+        if last and end <= start:  # bytes=5-2
+            return None
+    else:
+        start, end = max(0, size - int(last)), size
+        if int(last) == 0:
+            return "unsatisfiable"
+    if start >= size:
         return "unsatisfiable"
     return start, min(end, size)
+
+
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
