@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # base revision for the breaking-change report; empty = the previous commit that changed openapi/a2e.yaml
 BASE ?=
 
-.PHONY: help venv generate contract-diff lint typecheck pytest test demo bench chaos clean
+.PHONY: help venv generate contract-diff lint typecheck pytest test demo bench chaos mutation clean
 
 help:
 	@echo "make demo            run the whole face swap workflow against the embedded simulator"
@@ -16,6 +16,7 @@ help:
 	@echo "make generate        regenerate generated/ from openapi/a2e.yaml"
 	@echo "make contract-diff   spec valid, generated/ in sync, examples valid, breaking changes (BASE=rev)"
 	@echo "make bench | chaos   benchmarks / full chaos run (not part of make test)"
+	@echo "make mutation        mutmut on the money and file machines (MODULES=\"retry paging\", JOBS=2)"
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,5 +53,16 @@ bench: $(STAMP)
 chaos: $(STAMP)
 	$(BIN)/python bench/chaos.py
 
+# mutmut (pinned in requirements/mutation.txt, on top of dev.txt's pins) in a staging tree, build/mutation/
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP) requirements/mutation.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/dev.txt -r requirements/mutation.txt
+	touch $@
+
+MODULES ?=
+JOBS ?= 2
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tools/mutation.py --max-children $(JOBS) $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build/mutation mutants
