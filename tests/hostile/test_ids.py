@@ -1,8 +1,9 @@
 """Ids and URLs that cannot be sent (row 11 of issue 9).
 
 The id format is decided once: 24 hex digits (a MongoDB ObjectId; the contract's ``pattern``, the
-simulator's check). An id the caller gives that is anything else, and a URL httpx would refuse (a NUL,
-``https://[::1/a``, a port past 65535), is ``InvalidInputError`` before any request. An id the server
+simulator's check). An id the caller gives that is anything else, a URL httpx would refuse (a NUL,
+``https://[::1/a``, a port past 65535) and a NUL in a local path are ``InvalidInputError`` before any
+request. An id the server
 gives that is not one (70 000 characters in a create answer) is the server's fault:
 ``UnreadableResponseError``, never ``httpx.InvalidURL`` (which the CLI reported as its own bug, exit 70).
 """
@@ -110,10 +111,15 @@ BAD_URLS: list[tuple[str, Action]] = [
     ("download [::1", lambda c: c.tasks.download("https://[::1/a.mp4", "out.mp4")),
     ("download NUL", lambda c: c.tasks.download("https://h/a\x00b.mp4", "out.mp4")),
     ("download 70 000", lambda c: c.tasks.download("https://h/" + LONG, "out.mp4")),
+    # a NUL in a local path
+    ("face path NUL", lambda c: c.tasks.create(face="face\x00.jpg", video=VIDEO)),
+    ("download to NUL", lambda c: c.tasks.download(URL, "out\x00.mp4")),
+    ("run to NUL", lambda c: c.tasks.run(face=URL, video=VIDEO, download_to="out/\x00/")),
+    ("upload NUL", lambda c: c.uploads.upload("face\x00.jpg")),
 ]
 
 
-def test_a_url_httpx_cannot_send_is_refused_before_sending(
+def test_a_url_httpx_cannot_send_or_a_nul_in_a_path_is_refused_before_sending(
     server: HostileServer, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
