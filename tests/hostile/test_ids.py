@@ -3,9 +3,9 @@
 The id format is decided once: 24 hex digits (a MongoDB ObjectId; the contract's ``pattern``, the
 simulator's check). An id the caller gives that is anything else, a URL httpx would refuse (a NUL,
 ``https://[::1/a``, a port past 65535) and a NUL in a local path are ``InvalidInputError`` before any
-request. An id the server
-gives that is not one (70 000 characters in a create answer) is the server's fault:
-``UnreadableResponseError``, never ``httpx.InvalidURL`` (which the CLI reported as its own bug, exit 70).
+request. An id the server gives that is not one (70 000 characters in a create answer) is the server's
+fault: ``UnreadableResponseError``, never ``httpx.InvalidURL`` (which the CLI reported as its own bug,
+exit 70).
 """
 
 from __future__ import annotations
