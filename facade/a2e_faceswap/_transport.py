@@ -512,8 +512,9 @@ class LoopPools:
             return found[0]
         # Loops that ended: their pools were closed with them (or, for a loop closed without
         # shutdown_asyncgens, are left to the garbage collector).
-        for old in [old for old in self._pools if old is not None and old.is_closed()]:
-            del self._pools[old]
+        for old in list(self._pools):  # list(): another thread's loop may add its pool meanwhile
+            if old is not None and old.is_closed():
+                self._pools.pop(old, None)
         http = self._factory()
         guard = _closer(http)
         if loop is not None:
