@@ -176,7 +176,11 @@ class A2E(_Common):
 
 
 class AsyncA2E(_Common):
-    """Asynchronous client: the same names as ``A2E``, awaited; ``async with`` / ``await close()``."""
+    """Asynchronous client: the same names as ``A2E``, awaited; ``async with`` / ``await close()``.
+
+    It may serve successive event loops (several ``asyncio.run()`` calls): each loop gets its own
+    connection pool, closed when that loop ends (see ``LoopPools``); ``close()`` closes the running one's.
+    """
 
     uploads: AsyncUploads
     faces: AsyncFaces
