@@ -12,13 +12,18 @@ masks ``Bearer <anything>`` and every token a client of this process was given.
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import logging
 import os
 import re
 import sys
 from collections.abc import Mapping
 from typing import TextIO
+from urllib.parse import quote, quote_plus
 
+import attrs
 import httpx
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "redact_headers",
     "register_secret",
     "scrub",
+    "scrub_bytes",
     "setup_from_env",
 ]
 
@@ -38,6 +44,10 @@ _SENSITIVE = frozenset(
 )
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s'\",]+")
 _REDACTED = "[redacted]"
+_REDACTED_B = _REDACTED.encode()
+_PERCENT = re.compile("%[0-9A-F]{2}")
+#: Base64 forms shorter than this are not masked (they would shred ordinary text).
+_MIN_B64 = 8
 _handler: logging.Handler | None = None
 #: Tokens given to clients of this process, masked by ``RedactingFilter`` (short strings are not
 #: registered: masking them would shred ordinary text).
@@ -45,9 +55,134 @@ _secrets: set[str] = set()
 _MIN_SECRET = 8
 
 
+def _hex(value: int, width: int) -> str:
+    """A regex matching ``value`` written in ``width`` hex digits, either case."""
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{value:0{width}x}")
+
+
+def _spellings(char: str) -> str:
+    """A regex for one character of a token: itself, any escape of it (JSON, repr, repr of JSON: one
+    backslash or more) or its percent-encoded UTF-8 bytes."""
+    code, bs = ord(char), r"\\+"
+    alts = [re.escape(char), bs + "U" + _hex(code, 8)]
+    if code <= 0xFFFF:
+        alts.append(bs + "u" + _hex(code, 4))
+    else:  # a JSON surrogate pair
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        alts.append(bs + "u" + _hex(high, 4) + bs + "u" + _hex(low, 4))
+    if code <= 0xFF:
+        alts.append(bs + "x" + _hex(code, 2))
+    if char in "\"'/\\":
+        alts.append(bs + re.escape(char))
+    alts.append("".join("%" + _hex(b, 2) for b in char.encode("utf-8", "surrogatepass")))
+    if char == " ":
+        alts.append(r"\+")
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _b64_cores(data: bytes) -> set[str]:
+    """The base64 characters that depend on ``data`` alone at each of its three possible alignments
+    inside a longer encoded text (``user:token`` encoded is found too), standard and urlsafe alphabets;
+    padding never matters."""
+    cores: set[str] = set()
+    for shift in range(3):
+        first, end = -(-8 * shift // 6), 8 * (shift + len(data)) // 6
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            core = encode(b"\0" * shift + data)[first:end].decode("ascii")
+            if len(core) >= _MIN_B64:
+                cores.add(core)
+    return cores
+
+
+@attrs.frozen
+class _Forms:
+    """A token's precomputed forms. ``literals``: the usual spellings (raw, repr/JSON-escaped,
+    percent-encoded, base64); none present and no ``\\u`` in a text means nothing to do (the
+    ``Bearer <token>`` form, encoded or not, holds one of them). ``spelled``:
+    the token with each character literal or escaped, for the closer look."""
+
+    literals: tuple[str, ...]
+    literals_b: tuple[bytes, ...]
+    b64: tuple[str, ...]
+    b64_b: tuple[bytes, ...]
+    spelled: re.Pattern[str]
+    spelled_b: re.Pattern[bytes]
+
+
+@functools.lru_cache(maxsize=32)
+def _forms(secret: str) -> _Forms:
+    utf8 = secret.encode("utf-8", "surrogatepass")
+    escaped = {json.dumps(secret, ensure_ascii=flag)[1:-1] for flag in (False, True)}
+    escaped |= {form.replace("/", "\\/") for form in escaped}
+    escaped |= {repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")}
+    escaped |= {repr(form)[1:-1] for form in tuple(escaped)}
+    for encoded in (quote(secret, safe="/"), quote(secret, safe=""), quote_plus(secret)):
+        escaped |= {encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)}
+    b64 = sorted(_b64_cores(utf8), key=len, reverse=True)
+    forms = escaped | {secret} | set(b64)
+    # A form containing another is found through it: only the others are searched for.
+    literals = sorted(f for f in forms if not any(o != f and o in f for o in forms))
+    spelled = "".join(_spellings(char) for char in secret)
+    return _Forms(
+        literals=tuple(literals),
+        literals_b=tuple(f.encode("utf-8", "surrogatepass") for f in literals),
+        b64=tuple(b64),
+        b64_b=tuple(core.encode("ascii") for core in b64),
+        spelled=re.compile(spelled),
+        spelled_b=re.compile(spelled.encode("utf-8", "surrogatepass")),
+    )
+
+
+def _kept(text: str, start: int, end: int) -> int:
+    """How many characters from ``start`` finish an escape begun just before it (an odd run of
+    backslashes): kept, so that a JSON or repr text stays well-formed once redacted."""
+    run = 0
+    while run < start and text[start - run - 1] == "\\":
+        run += 1
+    if run % 2 == 0:
+        return 0
+    return min({"u": 5, "x": 3, "U": 9}.get(text[start], 1), end - start)
+
+
 def scrub(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``[redacted]``."""
-    return text.replace(secret, _REDACTED) if secret else text
+    """``text`` with ``secret`` replaced by ``[redacted]`` in every form it can travel in: raw,
+    repr- or JSON-escaped (``\\uXXXX`` of any of its characters included, in any mix),
+    percent-encoded, base64 (standard or urlsafe, any alignment, padded or not), so ``Bearer <token>``
+    in each of these too. ``text`` itself (no copy) when no form is there."""
+    if not secret:
+        return text
+    forms = _forms(secret)
+    if "\\u" not in text and not any(form in text for form in forms.literals):
+        return text
+
+    def redact(match: re.Match[str]) -> str:
+        keep = _kept(text, match.start(), match.end())
+        return match.group(0)[:keep] + _REDACTED
+
+    text = forms.spelled.sub(redact, text)
+    for core in forms.b64:
+        text = text.replace(core, _REDACTED)
+    return text
+
+
+def scrub_bytes(content: bytes, secret: str) -> bytes:
+    """``scrub`` for an answer's body, called on every one: ``content`` itself (no copy, a few
+    substring searches) when no form of the token and no ``\\u`` is there."""
+    if not secret:
+        return content
+    forms = _forms(secret)
+    if not (b"\\" in content and b"\\u" in content) and not any(f in content for f in forms.literals_b):
+        return content
+    text = content.decode("latin-1")  # one character per byte: offsets and backslashes line up
+
+    def redact(match: re.Match[bytes]) -> bytes:
+        keep = _kept(text, match.start(), match.end())
+        return match.group(0)[:keep] + _REDACTED_B
+
+    content = forms.spelled_b.sub(redact, content)
+    for core in forms.b64_b:
+        content = content.replace(core, _REDACTED_B)
+    return content
 
 
 def register_secret(secret: str) -> None:
