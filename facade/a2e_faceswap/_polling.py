@@ -4,29 +4,32 @@ The loop that drives it feeds it what it observed (a fresh record, or the error 
 the current monotonic clock; the machine answers with one decision:
 
 * ``Sleep(seconds)``  — sleep, then poll again;
-* ``Done(record)``    — the record completed: return it;
+* ``Done(record)``    — the record completed with its result URL: return it;
 * ``Fail(error)``     — raise ``error`` (``TaskFailedError``, ``WaitTimeoutError`` or the poll's error).
 
 Each decision also names the record to pass to ``on_update`` (``notify``), set whenever the status
-differs from the last one seen (the first observation counts as a change).
+differs from the last one seen, or the result URL appears or goes (the first observation counts as
+a change).
 
 Rules: the first poll comes soon (after ``first_delay``, or at once when no record is known yet);
 then the interval starts at ``poll_interval``, grows by ``growth`` per poll up to ``max_interval``,
 and is shortened by up to ``jitter`` of itself at random. No sleep goes past the deadline, and one
 last poll happens at the deadline before ``WaitTimeoutError``. Unknown statuses mean "still
-running". A poll error the retry policy calls retryable for a status poll (``polling=True``: the
-idempotent rules plus HTTP 500 and unreadable answers) is tolerated up to ``retry.max_retries``
-times in a row and is followed by the policy's delay (Retry-After honoured); any other error ends
-the wait. Nothing is ever cancelled or deleted.
+running". A record that says ``completed`` while its ``result_url`` is empty or null is not a usable
+success: the wait keeps polling (same intervals, same deadline) until the URL is there, and if the
+deadline comes first it raises ``WaitTimeoutError`` whose message says the result URL never came
+(its ``task`` is that completed record). A poll error the retry policy calls retryable for a status
+poll (``polling=True``: the idempotent rules plus HTTP 500 and unreadable answers) is tolerated up to
+``retry.max_retries`` times in a row and is followed by the policy's delay (Retry-After honoured);
+any other error ends the wait. Nothing is ever cancelled or deleted.
 
 One slow poll must not carry the wait past its deadline either: ``request_timeout(now, default)`` is
 the timeout to give the poll sent at ``now`` — the per-request ``default`` clipped to the time left
-before the deadline, but never below ``min_request_timeout`` (``MIN_POLL_TIMEOUT``, 1 s by default, so
-that the last poll at the deadline still has a fair chance on a real network). So a wait overruns
-its deadline by at most about that floor (a poll sent in its last second). One caveat: httpx applies
-the timeout to each phase of a request separately (waiting for a pooled connection, connecting,
-writing, each read), so a poll slow in several phases at once can overrun by more. A slow server
-shows in the read of the answer, a small JSON body read in one go: that is what the clip bounds.
+before the deadline. A poll sent in the last ``min_request_timeout`` seconds (``MIN_POLL_TIMEOUT``,
+0.5 s) still gets that much, so that the last poll at the deadline has a chance, but never more than
+reaches ``deadline + min_request_timeout``: no floor past the deadline. The transport makes a request
+timeout bound the whole attempt (connect to last byte, see ``_reading.Deadline``), so a wait ends by
+its deadline plus ``MIN_POLL_TIMEOUT`` (and the time to raise), whatever the server does.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ import random as _random
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-import httpx
 from attrs import frozen
 
+from ._reading import RequestTimeout, clip_timeout
 from ._retry import RetryPolicy
 from .errors import A2EError, InvalidInputError, TaskFailedError, WaitTimeoutError
 from .models import Preview, Task
@@ -55,10 +58,10 @@ __all__ = [
 ]
 
 R = TypeVar("R", Task, Preview)
-#: A per-request timeout as httpx takes it (None: no limit).
-RequestTimeout = float | httpx.Timeout | None
-#: The least time a status poll is given, however close the deadline.
-MIN_POLL_TIMEOUT = 1.0
+#: The least time a poll sent before the deadline is given; no poll runs past deadline + this.
+MIN_POLL_TIMEOUT = 0.5
+#: The least timeout ever handed to a poll (a poll cannot be sent with no time at all).
+_TINY = 0.001
 
 
 @frozen
@@ -91,24 +94,6 @@ def _positive(name: str, value: float) -> float:
     ):
         raise InvalidInputError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
-
-
-def clip_timeout(timeout: RequestTimeout, limit: float) -> RequestTimeout:
-    """``timeout`` with no part longer than ``limit`` seconds (an unlimited part becomes ``limit``)."""
-    if timeout is None:
-        return limit
-    if isinstance(timeout, httpx.Timeout):
-
-        def part(value: float | None) -> float:
-            return limit if value is None else min(value, limit)
-
-        return httpx.Timeout(
-            connect=part(timeout.connect),
-            read=part(timeout.read),
-            write=part(timeout.write),
-            pool=part(timeout.pool),
-        )
-    return min(timeout, limit)
 
 
 class WaitMachine(Generic[R]):
@@ -152,11 +137,12 @@ class WaitMachine(Generic[R]):
 
     def request_timeout(self, now: float, default: RequestTimeout) -> RequestTimeout:
         """The timeout of a poll sent at ``now``: ``default`` clipped to the time left before the
-        deadline, but at least ``min_request_timeout`` (see the module rules)."""
+        deadline, at least ``min_request_timeout`` but never past deadline + it (see the module rules)."""
         left = self._deadline - now
         if math.isinf(left):
             return default
-        return clip_timeout(default, max(self._min_request_timeout, left))
+        floor = min(self._min_request_timeout, left + self._min_request_timeout)
+        return clip_timeout(default, max(left, floor, _TINY))
 
     def start(self, known: R | None, now: float) -> Decision[R]:
         """First decision: judge ``known`` (e.g. the record ``create`` returned) or poll at once."""
@@ -166,11 +152,16 @@ class WaitMachine(Generic[R]):
 
     def observe(self, record: R, now: float, *, first_delay: bool = False) -> Decision[R]:
         """A poll succeeded and returned ``record``."""
-        changed = self._last is None or self._last.raw_status != record.raw_status
+        last = self._last
+        changed = (
+            last is None
+            or last.raw_status != record.raw_status
+            or bool(last.result_url) != bool(record.result_url)
+        )
         notify = record if changed else None
         self._last = record
         self._errors_in_a_row = 0
-        if record.is_done:
+        if record.is_done and record.result_url:
             return Done(record, notify)
         if record.is_failed:
             return Fail(TaskFailedError(record), notify)
@@ -196,6 +187,8 @@ class WaitMachine(Generic[R]):
         remaining = self._deadline - now
         if remaining <= 0:
             error = WaitTimeoutError(self.subject_id, now - self._started, self._last)
+            if self._last is not None and self._last.is_done:
+                error.message += " (it says completed, but its result URL never came)"
             if cause is not None:
                 error.__cause__ = cause
             return Fail(error, notify)

@@ -11,6 +11,15 @@ injects this call's ``timeout=`` into ``request()`` and remembers the ``httpx.Re
 * ``with_options`` copies share one connection pool;
 * when the generated code fails to parse a body (``JSONDecodeError``, ``KeyError``, ``TypeError``...)
   we still hold the response and can tell "HTTP 200 with an error code" from "unreadable";
+* the answer is read by us, not by httpx: sent with ``stream=True``, its raw bytes go through
+  ``_reading.BodyReader`` (bounded decoding of ``Content-Encoding``: 16 MiB for a success, the first
+  64 KiB of an error), then through ``scrub_bytes`` (the token the server may echo never reaches a
+  model, an error or a log), and the generated code parses a response holding those decoded bytes;
+* the request's ``timeout`` bounds the whole attempt (``_reading.Deadline``): each phase's httpx
+  timeout is clipped to the time left, and a network guard (``_guard_network``) wraps the httpcore network
+  backend of the pool so that each socket connect / read / write is clipped too, through a context
+  variable set only while an API request runs. The two raw calls set no deadline: a download keeps
+  httpx's per-read timeouts (its own idle / rate bounds live in ``_download``);
 * no generated ``AuthenticatedClient`` exists, so its attrs ``repr`` (which prints the token) cannot
   leak through a traceback or a debugger. The token is applied by ``_BearerAuth``, an ``httpx.Auth``
   that only signs requests to the API's own origin (never a CDN or a pre-signed upload URL).
@@ -20,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -34,6 +45,7 @@ from collections.abc import (
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
+import httpcore
 import httpx
 from a2e_api.client import AuthenticatedClient
 from a2e_api.models.error_response import ErrorResponse
@@ -41,7 +53,8 @@ from a2e_api.types import Response
 from attrs import frozen
 
 from . import _parsing, codes
-from ._logging import logger, scrub
+from ._logging import logger, scrub, scrub_bytes
+from ._reading import ERROR_LIMIT, BodyReader, Deadline
 from ._retry import RetryCount, RetryPolicy
 from ._validation import check_request_timeout
 from .errors import (
@@ -144,28 +157,232 @@ class _BearerAuth(httpx.Auth):
         return f"_BearerAuth(origin={str(self._origin)!r}, token={_REDACTED!r})"
 
 
+# ------------------------------------------------------------------ network guard (whole-attempt deadline)
+
+#: The deadline of the API request running in this context (None: none, e.g. a download).
+_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("a2e_deadline", default=None)
+
+
+def _limit(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
+    """One socket operation's timeout, clipped to the running request's deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    limit = deadline.limit(timeout, time.monotonic())
+    if limit is not None and limit <= 0:
+        raise expired("the request's timeout passed (it bounds the whole attempt)")
+    return limit
+
+
+class _GuardedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _limit(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _limit(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        return _GuardedStream(
+            self._inner.start_tls(ssl_context, server_hostname, _limit(timeout, httpcore.ConnectTimeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return _GuardedStream(
+            self._inner.connect_tcp(host, port, _limit(timeout, httpcore.ConnectTimeout), *args, **kwargs)
+        )
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        return _GuardedStream(
+            self._inner.connect_unix_socket(path, _limit(timeout, httpcore.ConnectTimeout), *args, **kwargs)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _AsyncGuardedStream(httpcore.AsyncNetworkStream):
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, _limit(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, _limit(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        inner = await self._inner.start_tls(
+            ssl_context, server_hostname, _limit(timeout, httpcore.ConnectTimeout)
+        )
+        return _AsyncGuardedStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        limit = _limit(timeout, httpcore.ConnectTimeout)
+        return _AsyncGuardedStream(await self._inner.connect_tcp(host, port, limit, *args, **kwargs))
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        limit = _limit(timeout, httpcore.ConnectTimeout)
+        return _AsyncGuardedStream(await self._inner.connect_unix_socket(path, limit, *args, **kwargs))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+_guarded: weakref.WeakSet[httpx.Client | httpx.AsyncClient] = weakref.WeakSet()
+
+
+def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
+    """Wrap the network backend of each httpcore pool behind ``http`` (its transport and its proxy
+    mounts). A transport without one (a mock, a custom transport) keeps only the phase clipping and the
+    deadline check between chunks. httpx is pinned to 0.28, whose private layout this relies on."""
+    if http in _guarded:
+        return
+    for transport in (getattr(http, "_transport", None), *getattr(http, "_mounts", {}).values()):
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, _GuardedBackend | _AsyncGuardedBackend):
+            continue
+        if isinstance(backend, httpcore.NetworkBackend):
+            pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
+        elif isinstance(backend, httpcore.AsyncNetworkBackend):
+            pool._network_backend = _AsyncGuardedBackend(backend)  # type: ignore[union-attr]
+    _guarded.add(http)
+
+
 # ------------------------------------------------------------------ per-call client for generated code
+
+#: API answers may be compressed with what ``BodyReader`` decodes, and nothing else.
+_ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _prepare(
+    http: httpx.Client | httpx.AsyncClient, timeout: float | httpx.Timeout | None, kwargs: dict[str, Any]
+) -> tuple[httpx.Request, Deadline]:
+    now = time.monotonic()
+    deadline = Deadline.start(timeout, now)
+    request = http.build_request(**kwargs, timeout=deadline.phases(timeout, now))
+    request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
+    return request, deadline
+
+
+def _decoded(response: httpx.Response, body: bytes, secret: str) -> httpx.Response:
+    """A read response holding ``body`` (decoded, the token scrubbed) in place of the stream."""
+    headers = response.headers
+    if "content-encoding" in headers:
+        headers = headers.copy()
+        del headers["content-encoding"]
+        headers.pop("content-length", None)
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=scrub_bytes(body, secret),
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _read(response: httpx.Response, reader: BodyReader) -> bytes:
+    """The body of a streamed answer, through ``reader`` (its bounds, its deadline)."""
+    if response.is_stream_consumed:  # a transport that answers with a read response (a mock)
+        return reader.whole(response.content)
+    if not reader.done:
+        for chunk in response.iter_raw():
+            if reader.feed(chunk, time.monotonic()):
+                break
+    return reader.body()
+
+
+async def _aread(response: httpx.Response, reader: BodyReader) -> bytes:
+    if response.is_stream_consumed:
+        return reader.whole(response.content)
+    if not reader.done:
+        async for chunk in response.aiter_raw():
+            if reader.feed(chunk, time.monotonic()):
+                break
+    return reader.body()
 
 
 class _RequestView:
-    def __init__(self, http: httpx.Client, timeout: float | httpx.Timeout | None) -> None:
-        self._http = http
+    def __init__(
+        self, transport: SyncTransport, operation: str, timeout: float | httpx.Timeout | None
+    ) -> None:
+        self._t = transport
+        self._operation = operation
         self._timeout = timeout
         self.response: httpx.Response | None = None
 
     def request(self, **kwargs: Any) -> httpx.Response:
-        self.response = self._http.request(**kwargs, timeout=self._timeout)
+        http = self._t.http
+        _guard_network(http)
+        request, deadline = _prepare(http, self._timeout, kwargs)
+        token = _DEADLINE.set(deadline)
+        try:
+            with contextlib.closing(http.send(request, stream=True)) as response:
+                body = _read(response, BodyReader(response, self._operation, deadline))
+        finally:
+            _DEADLINE.reset(token)
+        self.response = _decoded(response, body, self._t.secret)
         return self.response
 
 
 class _AsyncRequestView:
-    def __init__(self, http: httpx.AsyncClient, timeout: float | httpx.Timeout | None) -> None:
-        self._http = http
+    def __init__(
+        self, transport: AsyncTransport, operation: str, timeout: float | httpx.Timeout | None
+    ) -> None:
+        self._t = transport
+        self._operation = operation
         self._timeout = timeout
         self.response: httpx.Response | None = None
 
     async def request(self, **kwargs: Any) -> httpx.Response:
-        self.response = await self._http.request(**kwargs, timeout=self._timeout)
+        http = self._t.http
+        _guard_network(http)
+        request, deadline = _prepare(http, self._timeout, kwargs)
+        token = _DEADLINE.set(deadline)
+        try:
+            response = await http.send(request, stream=True)
+            try:
+                body = await _aread(response, BodyReader(response, self._operation, deadline))
+            finally:
+                await response.aclose()
+        finally:
+            _DEADLINE.reset(token)
+        self.response = _decoded(response, body, self._t.secret)
         return self.response
 
 
@@ -225,7 +442,8 @@ def _error_class(status: int | None, code: int | None) -> type[APIError]:
 def error_from_response(
     operation: str, response: httpx.Response, secret: str, parse_error: BaseException | None = None
 ) -> APIError:
-    """The error an answer stands for (its body is read here; call it only on a read response)."""
+    """The error an answer stands for. Call it only on a read response whose body is bounded (the
+    transport's own reads keep at most ``ERROR_LIMIT`` bytes of an error body)."""
     status = response.status_code
     content = response.content
     try:
@@ -400,7 +618,7 @@ class SyncTransport(_Base):
         time.sleep(seconds)
 
     def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
-        view = _RequestView(self.http, self.timeout_for(timeout))
+        view = _RequestView(self, endpoint.name, self.timeout_for(timeout))
         client = cast(AuthenticatedClient, _CallClient(view))
         try:
             detailed = endpoint.sync(client=client, **kwargs)
@@ -458,14 +676,15 @@ class SyncTransport(_Base):
         **kwargs: Any,
     ) -> Iterator[httpx.Response]:
         """A raw request outside the API (no Authorization), errors mapped; non-2xx raised unless the
-        status is in ``accept``."""
+        status is in ``accept`` (reading at most ``ERROR_LIMIT`` bytes of the error body). No whole-attempt
+        deadline: ``timeout`` applies per httpx phase, so a long download keeps going while bytes flow."""
         with (
             mapped_errors(operation, self.secret),
             self.http.stream(method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs) as response,
         ):
             if not _accepted(response.status_code, accept):
-                response.read()
-                raise error_from_response(operation, response, self.secret)
+                body = _read(response, BodyReader(response, operation, Deadline(None), limit=ERROR_LIMIT))
+                raise error_from_response(operation, _decoded(response, body, self.secret), self.secret)
             yield response
 
 
@@ -556,7 +775,7 @@ class AsyncTransport(_Base):
         await asyncio.sleep(seconds)
 
     async def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
-        view = _AsyncRequestView(self.http, self.timeout_for(timeout))
+        view = _AsyncRequestView(self, endpoint.name, self.timeout_for(timeout))
         client = cast(AuthenticatedClient, _CallClient(view))
         try:
             detailed = await endpoint.asyncio(client=client, **kwargs)
@@ -618,6 +837,7 @@ class AsyncTransport(_Base):
                 method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs
             ) as response:
                 if not _accepted(response.status_code, accept):
-                    await response.aread()
-                    raise error_from_response(operation, response, self.secret)
+                    reader = BodyReader(response, operation, Deadline(None), limit=ERROR_LIMIT)
+                    answer = _decoded(response, await _aread(response, reader), self.secret)
+                    raise error_from_response(operation, answer, self.secret)
                 yield response

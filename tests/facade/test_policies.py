@@ -44,7 +44,9 @@ def _http(status: int, code: int | None = None, retry_after: str | None = None) 
 
 
 def _task(status: str, task_id: str = "t1") -> Task:
-    return Task.from_wire({"_id": task_id, "current_status": status, "faild_message": "bad face"})
+    url = "https://cdn.example/r.mp4" if status == "completed" else ""  # completed without it: not done
+    wire = {"_id": task_id, "current_status": status, "faild_message": "bad face", "result_url": url}
+    return Task.from_wire(wire)
 
 
 CONNECT = APIConnectionError("ConnectError", outcome_unknown=False)
@@ -267,7 +269,13 @@ def test_wait_error_after_deadline_is_a_wait_timeout() -> None:
 def test_wait_machine_works_for_previews_and_checks_its_arguments() -> None:
     machine = WaitMachine[Preview]("p", now=0.0, timeout=1.0, poll_interval=0.5, retry=RetryPolicy())
     assert isinstance(
-        machine.observe(Preview.from_wire({"_id": "p", "current_status": "completed"}), 0.1), Done
+        machine.observe(
+            Preview.from_wire(
+                {"_id": "p", "current_status": "completed", "result_url": "https://cdn.example/p.png"}
+            ),
+            0.1,
+        ),
+        Done,
     )
     for bad in (0, -1, float("inf")):
         with pytest.raises(InvalidInputError):
@@ -276,13 +284,15 @@ def test_wait_machine_works_for_previews_and_checks_its_arguments() -> None:
             WaitMachine[Task]("t", now=0.0, timeout=1.0, poll_interval=bad, retry=RetryPolicy())
 
 
-def test_wait_clips_each_poll_timeout_to_the_time_left_but_not_below_the_floor() -> None:
+def test_wait_clips_each_poll_timeout_to_the_time_left_and_never_past_deadline_plus_floor() -> None:
     machine = _machine(timeout=10.0)  # deadline at 10.0
     assert machine.request_timeout(0.0, 60.0) == 10.0
     assert machine.request_timeout(7.5, 60.0) == 2.5
     assert machine.request_timeout(7.5, 1.5) == 1.5  # already shorter
-    assert machine.request_timeout(9.8, 60.0) == MIN_POLL_TIMEOUT  # the last poll still gets 1 s
-    assert machine.request_timeout(12.0, 60.0) == MIN_POLL_TIMEOUT
+    assert machine.request_timeout(9.8, 60.0) == MIN_POLL_TIMEOUT  # the last poll still gets the floor
+    assert machine.request_timeout(10.0, 60.0) == MIN_POLL_TIMEOUT
+    assert machine.request_timeout(10.2, 60.0) == pytest.approx(MIN_POLL_TIMEOUT - 0.2)  # no floor past it
+    assert machine.request_timeout(12.0, 60.0) == 0.001
     assert machine.request_timeout(4.0, None) == 6.0  # "no timeout" still ends at the deadline
     clipped = machine.request_timeout(7.0, httpx.Timeout(60.0, connect=2.0, pool=None))
     assert clipped == httpx.Timeout(connect=2.0, read=3.0, write=3.0, pool=3.0)
