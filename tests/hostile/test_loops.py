@@ -96,3 +96,23 @@ def test_closing_from_a_later_loop_does_not_raise(sim: Simulator) -> None:
     assert errors == []
     assert _open_after(sim) == 0
     assert resource_warnings == []
+
+
+def test_a_loop_closed_without_shutting_down_leaves_its_pool_to_be_collected(sim: Simulator) -> None:
+    """A hand-run loop closed without ``shutdown_asyncgens()`` cannot close its pool: closing the client
+    from another loop must not raise, and the garbage collector closes the sockets (with Python's own
+    ResourceWarning, which names the unclosed socket, not ours)."""
+    client = AsyncA2E(api_key=sim.token, base_url=sim.base_url, max_retries=0)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(client.tasks.list())
+    finally:
+        loop.close()
+
+    async def again() -> None:
+        await client.tasks.list()
+        await client.close()
+
+    errors, _ = _runs([again])
+    assert errors == []
+    assert _open_after(sim) == 0
