@@ -60,7 +60,7 @@ class Previews:
     ) -> Preview:
         """Poll until the preview completes (returned) or fails (``TaskFailedError``); ``timeout`` is the
         overall deadline in seconds (``WaitTimeoutError``), ``request_timeout`` the per-request one (clipped
-        for each poll to the time left before the deadline, but at least 1 s)."""
+        for each poll to the time left before the deadline, see ``_polling``)."""
         preview_id, known = _subject(preview)
         machine = WaitMachine[Preview](
             preview_id,

@@ -312,7 +312,7 @@ class Tasks:
 
         ``timeout`` is the overall deadline in seconds (``WaitTimeoutError``; the task is left alone),
         ``request_timeout`` the per-request one, clipped for each poll to the time left before the
-        deadline (but at least 1 s, see ``_polling``); ``on_update(task)`` runs on every status change.
+        deadline (see ``_polling``); ``on_update(task)`` runs on every status change.
         """
         task_id, known = _subject(task)
         machine = _machine(self._t, task_id, timeout, poll_interval)

@@ -232,7 +232,7 @@ def test_answer_past_16_mib_is_too_large(serve: Any, kind: str) -> None:
     record = {**RECORD, "name": "n" * (17 * MIB)}
     server = serve(_answering(envelope(record), None))
     error = _call(kind, server.url)
-    assert type(error).__name__ == "ResponseTooLargeError", repr(error)
+    assert type(error).__name__ == "ResponseTooLargeError", type(error).__name__
     assert isinstance(error, UnreadableResponseError)
 
 
