@@ -48,6 +48,7 @@ _REDACTED_B = _REDACTED.encode()
 _PERCENT = re.compile("%[0-9A-F]{2}")
 #: Base64 forms shorter than this are not masked (they would shred ordinary text).
 _MIN_B64 = 8
+_HEX_DIGITS = {"u": 4, "x": 2, "U": 8}
 _handler: logging.Handler | None = None
 #: Tokens given to clients of this process, masked by ``RedactingFilter`` (short strings are not
 #: registered: masking them would shred ordinary text).
@@ -64,7 +65,7 @@ def _spellings(char: str) -> str:
     """A regex for one character of a token: itself, any escape of it (JSON, repr, repr of JSON: one
     backslash or more) or its percent-encoded UTF-8 bytes."""
     code, bs = ord(char), r"\\+"
-    alts = [re.escape(char), bs + "U" + _hex(code, 8)]
+    alts = [bs + "U" + _hex(code, 8)]
     if code <= 0xFFFF:
         alts.append(bs + "u" + _hex(code, 4))
     else:  # a JSON surrogate pair
@@ -77,6 +78,7 @@ def _spellings(char: str) -> str:
     alts.append("".join("%" + _hex(b, 2) for b in char.encode("utf-8", "surrogatepass")))
     if char == " ":
         alts.append(r"\+")
+    alts.append(re.escape(char))  # last: a backslash tries its escaped form (two of them) first
     return "(?:" + "|".join(alts) + ")"
 
 
@@ -133,15 +135,28 @@ def _forms(secret: str) -> _Forms:
     )
 
 
-def _kept(text: str, start: int, end: int) -> int:
-    """How many characters from ``start`` finish an escape begun just before it (an odd run of
-    backslashes): kept, so that a JSON or repr text stays well-formed once redacted."""
+def _escaped(text: str, at: int) -> bool:
+    """Whether ``text[at]`` follows an odd run of backslashes (it is an escape's letter)."""
     run = 0
-    while run < start and text[start - run - 1] == "\\":
+    while run < at and text[at - run - 1] == "\\":
         run += 1
-    if run % 2 == 0:
-        return 0
-    return min({"u": 5, "x": 3, "U": 9}.get(text[start], 1), end - start)
+    return run % 2 == 1
+
+
+def _kept(text: str, start: int, end: int) -> int:
+    """How many characters from ``start`` finish an escape begun before it (``\\n``, or the hex digits
+    of ``\\uXXXX``, ``\\xXX``, ``\\UXXXXXXXX``): kept, so that a JSON or repr text stays well-formed
+    once redacted."""
+    if _escaped(text, start):
+        return min(_HEX_DIGITS.get(text[start], 0) + 1, end - start)
+    for back in range(1, 9):
+        letter = start - back
+        if letter < 1 or text[letter] not in _HEX_DIGITS:
+            continue
+        finish = letter + 1 + _HEX_DIGITS[text[letter]]
+        if finish > start and _escaped(text, letter):
+            return min(finish - start, end - start)
+    return 0
 
 
 def scrub(text: str, secret: str) -> str:
