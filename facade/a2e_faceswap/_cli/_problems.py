@@ -12,6 +12,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from .. import _logging
 from ..errors import (
     A2EError,
     APIConnectionError,
@@ -91,9 +92,9 @@ class Problem:
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` masked."""
+    """``text`` with ``secret`` masked in every form it can take (raw, escaped, percent, base64)."""
     if secret and len(secret) >= _MIN_SECRET:
-        return text.replace(secret, "[redacted]")
+        return _logging.scrub(text, secret)
     return text
 
 
@@ -203,7 +204,7 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
             hint = "the server did not answer in time; check the network, then try again"
         else:
             hint = "check the network and the server address (--base-url / --region / A2E_BASE_URL)"
-        if error.outcome_unknown:
+        if error.outcome_unknown and error.operation != "download":  # a GET: nothing to repeat
             hint += f"; the request may have been applied (check `{PROG} tasks list` before repeating it)"
         where = {"operation": error.operation, "outcome_unknown": error.outcome_unknown}
         return Problem(ExitCode.API, kind, what, str(error), hint, where)
