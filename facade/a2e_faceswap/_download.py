@@ -183,8 +183,6 @@ class Destination:
             raise InvalidInputError(f"path must be a file or directory path, got {text!r}")
         into = text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
         target = Path(text).expanduser()
-        if into or target.name in ("", ".", "..") or _is_dir(target):
-            return cls(target, None)
         if len(os.fsencode(target.name)) > _NAME_MAX:
             raise LocalFileError(
                 f"file name too long ({len(os.fsencode(target.name))} bytes, at most {_NAME_MAX}):"
@@ -192,6 +190,8 @@ class Destination:
                 filename=str(target),
                 errno=errno.ENAMETOOLONG,
             )
+        if into or target.name in ("", ".", "..") or _is_dir(target):
+            return cls(target, None)
         return cls(target.parent, target.name)
 
     def prepare(self) -> None:

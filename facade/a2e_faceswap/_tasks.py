@@ -343,8 +343,8 @@ class Tasks:
         and is retried (see ``_download``)."""
         url, task_id = _download_source(task_or_url)
         watch = RateWatch.of(min_rate, rate_window)
-        place = _check_path(path)
         with _concerning(task_id):
+            place = _check_path(path)
             if url is None:
                 assert task_id is not None
                 url = _result_url(self.get(task_id, timeout=timeout))
@@ -560,8 +560,8 @@ class AsyncTasks:
         """Save a result to ``path`` (see ``Tasks.download``)."""
         url, task_id = _download_source(task_or_url)
         watch = RateWatch.of(min_rate, rate_window)
-        place = _check_path(path)
         with _concerning(task_id):
+            place = _check_path(path)
             if url is None:
                 assert task_id is not None
                 url = _result_url(await self.get(task_id, timeout=timeout))
