@@ -42,7 +42,7 @@ Where the file goes (``Destination``; all checked before anything is fetched or 
   parents); the result is named ``<task id><ext>``, ``ext`` taken from the URL when it is one of
   ``RESULT_EXTENSIONS`` (else ``.mp4``); a bare URL with no task gets its own file name, sanitised:
   no separators or control characters, no leading dot (never a dotfile), at most ``MAX_NAME_BYTES``,
-  never empty, never a directory that exists;
+  never empty (a name that is an existing directory is refused);
 * any other path is the file itself (its parent created with its parents);
 * the directory must be writable (a probe file is created and removed); every local failure is a
   ``LocalFileError``, never a bare ``OSError``;
