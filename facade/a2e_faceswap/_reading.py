@@ -58,6 +58,9 @@ def clip_timeout(timeout: RequestTimeout, limit: float) -> RequestTimeout:
     if timeout is None:
         return limit
     if isinstance(timeout, httpx.Timeout):
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if all(p is not None and p <= limit for p in parts):
+            return timeout  # nothing to clip (the usual case when a request is sent)
 
         def part(value: float | None) -> float:
             return limit if value is None else min(value, limit)
@@ -122,6 +125,8 @@ class _Answer(Protocol):
 
 def _encodings(headers: httpx.Headers) -> list[str]:
     """``Content-Encoding`` codings in the order they must be undone (last applied first)."""
+    if "content-encoding" not in headers:
+        return []  # the usual case, kept cheap
     codings = [c.strip().lower() for c in headers.get_list("content-encoding", split_commas=True)]
     return [c for c in reversed(codings) if c and c != "identity"]
 
@@ -149,17 +154,17 @@ class BodyReader:
         self._kept = 0
         self._raw = 0
         self.done = False
-        codings = _encodings(response.headers)
-        unknown = [c for c in codings if c not in _WBITS]
-        if unknown:
-            if self._success:
-                raise self._unreadable(f"the answer's Content-Encoding {unknown[0]!r} is not supported")
-            self.done = True  # an error body we cannot decode: judged by its status alone
-            codings = []
         # deflate is zlib-wrapped or raw: decided from its first bytes (None until then)
-        self._stages: list[zlib._Decompress | None] = [
-            zlib.decompressobj(_WBITS[c]) if _WBITS[c] else None for c in codings
-        ]
+        self._stages: list[zlib._Decompress | None] = []
+        codings = _encodings(response.headers)
+        if codings:
+            unknown = [c for c in codings if c not in _WBITS]
+            if unknown:
+                if self._success:
+                    raise self._unreadable(f"the answer's Content-Encoding {unknown[0]!r} is not supported")
+                self.done = True  # an error body we cannot decode: judged by its status alone
+                return
+            self._stages = [zlib.decompressobj(_WBITS[c]) if _WBITS[c] else None for c in codings]
 
     def feed(self, chunk: bytes, now: float) -> bool:
         if self._deadline.expired(now):

@@ -263,6 +263,8 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+#: API answers may be compressed with what ``BodyReader`` decodes, and nothing else.
+_ACCEPT_ENCODING = "gzip, deflate"
 _guarded: weakref.WeakSet[httpx.Client | httpx.AsyncClient] = weakref.WeakSet()
 
 
@@ -281,13 +283,11 @@ def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
             pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
         elif isinstance(backend, httpcore.AsyncNetworkBackend):
             pool._network_backend = _AsyncGuardedBackend(backend)  # type: ignore[union-attr]
+    http.headers["Accept-Encoding"] = _ACCEPT_ENCODING  # what BodyReader decodes (downloads ask identity)
     _guarded.add(http)
 
 
 # ------------------------------------------------------------------ per-call client for generated code
-
-#: API answers may be compressed with what ``BodyReader`` decodes, and nothing else.
-_ACCEPT_ENCODING = "gzip, deflate"
 
 
 def _prepare(
@@ -296,21 +296,26 @@ def _prepare(
     now = time.monotonic()
     deadline = Deadline.start(timeout, now)
     request = http.build_request(**kwargs, timeout=deadline.phases(timeout, now))
-    request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
+    if request.headers.get("Accept-Encoding") != _ACCEPT_ENCODING:  # set once on our clients
+        request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
     return request, deadline
 
 
 def _decoded(response: httpx.Response, body: bytes, secret: str) -> httpx.Response:
     """A read response holding ``body`` (decoded, the token scrubbed) in place of the stream."""
-    headers = response.headers
-    if "content-encoding" in headers:
-        headers = headers.copy()
-        del headers["content-encoding"]
-        headers.pop("content-length", None)
+    content = scrub_bytes(body, secret)
+    if "content-encoding" not in response.headers:
+        # The usual case: this response, its content set (httpx 0.28 keeps it in ``_content``; a new
+        # Response would cost more than the rest of the reading).
+        response._content = content
+        return response
+    headers = response.headers.copy()
+    del headers["content-encoding"]
+    headers.pop("content-length", None)
     return httpx.Response(
         response.status_code,
         headers=headers,
-        content=scrub_bytes(body, secret),
+        content=content,
         request=response.request,
         extensions=response.extensions,
     )
