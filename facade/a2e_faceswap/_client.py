@@ -38,6 +38,29 @@ _Hooks = dict[str, list[Callable[..., Any]]]
 _USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
 
 
+def clean_token(key: str) -> str:
+    """The token as pasted, without surrounding whitespace and a pasted ``Bearer `` prefix (any case)."""
+    key = key.strip()
+    if key[:6].lower() == "bearer" and key[6:7].isspace():
+        key = key[6:].strip()
+    return key
+
+
+def _check_token(token: str) -> None:
+    """A token travels in a header: printable ASCII only. The message never shows the token."""
+    for char in token:
+        if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
+            raise InvalidInputError(
+                f"the API key contains a control character (U+{ord(char):04X}): copy it again, "
+                "without line breaks or other invisible characters"
+            )
+        if ord(char) > 0x7E:
+            raise InvalidInputError(
+                f"the API key contains a non-ASCII character (U+{ord(char):04X}); an A2E key is "
+                "plain ASCII: copy it again"
+            )
+
+
 def _build_config(
     api_key: str | None,
     base_url: str | None,
@@ -50,11 +73,13 @@ def _build_config(
     key = api_key if api_key is not None else os.environ.get("A2E_API_KEY")
     if key is not None and not isinstance(key, str):
         raise InvalidInputError(f"api_key must be a string, got {type(key).__name__}")
-    if not key or not key.strip():
+    token = clean_token(key) if key else ""
+    if not token:
         raise AuthenticationError(
             "no API key: pass A2E(api_key=...) or set A2E_API_KEY "
             "(create one in A2E's web UI: Account > API Token)"
         )
+    _check_token(token)
     if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
         raise InvalidInputError(f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}")
     policy = retry_policy or RetryPolicy()
@@ -62,7 +87,7 @@ def _build_config(
         policy = attrs.evolve(policy, max_retries=max_retries)
     return Config(
         base_url=resolve_base_url(base_url, region, os.environ.get("A2E_BASE_URL") or None),
-        token=key.strip(),
+        token=token,
         timeout=check_request_timeout(timeout),
         retry=policy,
     )

@@ -7,7 +7,14 @@ paths: pre-signed upload URLs carry a signature in theirs.
 
 The token is kept out of log lines twice over: each client's request log (``RequestLog``) masks its
 own token wherever it appears in a URL (someone may pass it as an id), and the stderr handler's filter
-masks ``Bearer <anything>`` and every token a client of this process was given.
+masks ``Bearer <anything>`` and every token a client of this process was given; the same filter sits
+on httpx's and httpcore's loggers (which log response headers a server may echo the token in), for
+applications that turn on DEBUG everywhere.
+
+``scrub`` / ``scrub_bytes`` find a token in every form it travels in (raw, repr- or JSON-escaped,
+``\\uXXXX`` escapes of any of its characters, percent-encoded, base64 at any alignment). The
+transport runs ``scrub_bytes`` on every API answer body before anything reads it, so a server echoing
+the token reaches no model, error, repr or log; the error mapping scrubs its texts once more.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ _handler: logging.Handler | None = None
 #: Tokens given to clients of this process, masked by ``RedactingFilter`` (short strings are not
 #: registered: masking them would shred ordinary text).
 _secrets: set[str] = set()
+#: The loggers of httpx and httpcore (a filter on a parent logger does not see its children's records).
+_THIRD_PARTY = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
 _MIN_SECRET = 8
 
 
@@ -203,6 +212,10 @@ def scrub_bytes(content: bytes, secret: str) -> bytes:
 def register_secret(secret: str) -> None:
     if len(secret) >= _MIN_SECRET:
         _secrets.add(secret)
+    for name in _THIRD_PARTY:  # they log raw response headers at DEBUG, where a server may echo it
+        third = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in third.filters):
+            third.addFilter(RedactingFilter())
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

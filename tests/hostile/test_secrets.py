@@ -6,11 +6,33 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import traceback
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
-from a2e_faceswap import _logging
+import pytest
+from a2e_faceswap import (
+    A2E,
+    APIError,
+    AsyncA2E,
+    AuthenticationError,
+    InvalidInputError,
+    RetryPolicy,
+    ServerError,
+    TaskFailedError,
+    UnreadableResponseError,
+    WaitTimeoutError,
+    _logging,
+)
+from a2e_faceswap.cli import app
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
+
+from tests.facade.support import as_async
+from tests.hostile._server import Conn, HostileServer, Request, envelope
 
 #: Tokens of printable characters (what construction accepts), long enough to be a token.
 tokens = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=8, max_size=40)
@@ -157,3 +179,219 @@ def test_scrub_bytes_returns_the_same_object_when_nothing_is_there() -> None:
     body = json.dumps({"code": 0, "data": {"_id": "a" * 24, "url": "https://cdn.example/x.mp4"}}).encode()
     assert _logging.scrub_bytes(body, "sk_live_0123456789abcdef") is body
     assert _logging.scrub(body.decode(), "sk_live_0123456789abcdef") is not None
+
+
+# ------------------------------------------------------------------ row 9: a careless token
+
+TOKEN = "sk_hostile_secret_7f3a9c2e41b8d5"
+TASK_ID = "0123456789abcdef01234567"
+MakeClient = Callable[..., AsyncA2E]
+
+
+def _leaks(token: str, text: str) -> list[str]:
+    """The forms of ``token`` found in ``text`` (raw, repr / JSON escaped, percent, base64)."""
+    forms = {
+        token,
+        repr(token)[1:-1],
+        json.dumps(token)[1:-1],
+        quote(token, safe=""),
+        quote(token),
+        token.encode("unicode_escape").decode(),
+    }
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        forms.add(encode(token.encode()).decode()[: 8 * len(token.encode()) // 6])
+    return sorted(form for form in forms if form in text)
+
+
+@pytest.fixture(params=["sync", "async"])
+async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClient]:
+    made: list[A2E | AsyncA2E] = []
+
+    def make(base_url: str, api_key: str = TOKEN, **options: Any) -> AsyncA2E:
+        options.setdefault("retry_policy", RetryPolicy(max_retries=1, initial_delay=0.01, jitter=0.0))
+        if request.param == "sync":
+            client = A2E(api_key, base_url=base_url, **options)
+            made.append(client)
+            return as_async(client)
+        aclient = AsyncA2E(api_key, base_url=base_url, **options)
+        made.append(aclient)
+        return aclient
+
+    yield make
+    for client in made:
+        if isinstance(client, AsyncA2E):
+            await client.close()
+        else:
+            client.close()
+
+
+def _task(**fields: Any) -> dict[str, Any]:
+    return {"_id": TASK_ID, "name": "job", "current_status": "processing", "result_url": "", **fields}
+
+
+def _records_task(request: Request, conn: Conn) -> None:
+    conn.respond(200, envelope(_task()))
+
+
+async def test_a_pasted_token_loses_its_blanks_and_bearer_prefix(make_client: MakeClient) -> None:
+    pasted = [f"  Bearer {TOKEN}\n", f"bearer\t{TOKEN}", f"\r\n{TOKEN} \t", f"BEARER  {TOKEN}"]
+    with HostileServer(_records_task) as server:
+        for key in pasted:
+            await make_client(server.url, api_key=key).tasks.get(TASK_ID)
+    assert [r.headers["authorization"] for r in server.requests] == [f"Bearer {TOKEN}"] * len(pasted)
+
+
+@pytest.mark.parametrize("cls", [A2E, AsyncA2E])
+@pytest.mark.parametrize("bad", ["\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\u200b", "\xe9"])
+def test_a_token_with_a_control_or_non_ascii_character_is_refused_at_construction(
+    cls: type[A2E | AsyncA2E], bad: str
+) -> None:
+    token = TOKEN[:10] + bad + TOKEN[10:]
+    with pytest.raises(InvalidInputError) as caught:
+        cls(api_key=token, base_url="http://127.0.0.1:9")
+    texts = [str(caught.value), repr(caught.value), "".join(traceback.format_exception(caught.value))]
+    assert "API key" in str(caught.value)
+    for text in texts:
+        assert not _leaks(token, text)
+        assert TOKEN[:10] not in text
+        assert TOKEN[10:] not in text
+
+
+def _cli(args: list[str], env: dict[str, str | None]) -> Result:
+    base: dict[str, str | None] = {"A2E_API_KEY": None, "A2E_BASE_URL": None, "A2E_LOG": None}
+    return CliRunner().invoke(app, args, env={**base, **env})
+
+
+_OUTPUTS = [[], ["--json"], ["--debug"], ["--debug", "--json"]]
+
+
+def test_the_cli_never_shows_a_token_with_a_control_character() -> None:
+    token = TOKEN[:10] + "\n" + TOKEN[10:]
+    with HostileServer(_records_task) as server:
+        results = []
+        for extra in _OUTPUTS:
+            command = [*extra, "tasks", "get", TASK_ID]
+            results.append(_cli(["--api-key", token, *command], {"A2E_BASE_URL": server.url}))
+            results.append(_cli(command, {"A2E_BASE_URL": server.url, "A2E_API_KEY": token}))
+    for result in results:
+        output = result.stdout + result.stderr
+        assert not _leaks(token, output), output
+        assert TOKEN[:10] not in output
+        assert TOKEN[10:] not in output
+        assert result.exit_code == 2, output  # refused before anything was sent
+        assert "control character" in output
+    assert server.requests == []
+
+
+# ------------------------------------------------------------------ row 10: a server echoing the token
+
+
+def _echoes(token: str) -> str:
+    """``token`` the ways a careless server may echo it."""
+    encoded = base64.b64encode(token.encode()).decode()
+    return f"bad key {token} ({quote(token, safe='')}, {encoded}, Bearer {token})"
+
+
+def _u_spelled(token: str) -> str:
+    """``token`` in JSON with every other character as ``\\uXXXX``."""
+    return "".join(f"\\u{ord(c):04x}" if i % 2 else c for i, c in enumerate(token))
+
+
+def _echo_server(status: str) -> Callable[[Request, Conn], None]:
+    def handler(request: Request, conn: Conn) -> None:
+        record = _task(current_status=status, faild_message=_echoes(TOKEN), error_code="1001")
+        spelled = b'"name": "job ' + _u_spelled(TOKEN).encode() + b'"'
+        body = envelope(record).replace(b'"name": "job"', spelled)
+        conn.respond(200, body, [("X-Echo", TOKEN)])
+
+    return handler
+
+
+def _texts(error: BaseException) -> list[str]:
+    texts = [str(error), repr(error), "".join(traceback.format_exception(error))]
+    task = getattr(error, "task", None)
+    if task is not None:
+        texts += [repr(task), str(task), repr(dict(task.raw))]
+    response = getattr(error, "response", None)
+    if response is not None:
+        texts += [response.text, repr(response)]
+    return texts
+
+
+@pytest.mark.parametrize("status", ["failed", f"processing {TOKEN}"])
+async def test_a_server_echoing_the_token_shows_it_in_no_error_repr_or_log(
+    make_client: MakeClient,
+    status: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("A2E_LOG", "debug")
+    caplog.set_level(logging.DEBUG)
+    with HostileServer(_echo_server(status)) as server:
+        api = make_client(server.url)
+        task = await api.tasks.get(TASK_ID)
+        expected = TaskFailedError if status == "failed" else WaitTimeoutError
+        with pytest.raises(expected) as caught:
+            await api.tasks.wait(TASK_ID, poll_interval=0.05, timeout=0.3)
+    out, err = capfd.readouterr()
+    texts = [repr(task), str(task), repr(dict(task.raw)), *_texts(caught.value), caplog.text, out, err]
+    texts += [record.getMessage() for record in caplog.records]
+    for text in texts:
+        assert not _leaks(TOKEN, text), text
+    assert "[redacted]" in repr(task)  # the echo came, masked
+    assert task.name == "job [redacted]"
+
+
+def _error_server(request: Request, conn: Conn) -> None:
+    echo = _echoes(TOKEN).encode()
+    if request.path.endswith("0000000000000000000000aa"):
+        conn.respond(401, json.dumps({"code": 401, "msg": _echoes(TOKEN), "trace_id": TOKEN}).encode())
+    elif request.path.endswith("0000000000000000000000bb"):
+        conn.respond(502, b"<html>" + echo + b"</html>", content_type="text/html")
+    else:
+        conn.respond(200, b"not json: " + echo + b" \\u0041" + _u_spelled(TOKEN).encode())
+
+
+@pytest.mark.parametrize(
+    ("task_id", "expected"),
+    [
+        ("0000000000000000000000aa", AuthenticationError),
+        ("0000000000000000000000bb", ServerError),
+        ("0000000000000000000000cc", UnreadableResponseError),
+    ],
+)
+async def test_an_error_answer_echoing_the_token_shows_it_nowhere(
+    make_client: MakeClient, task_id: str, expected: type[APIError], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with HostileServer(_error_server) as server:
+        api = make_client(server.url, max_retries=0)
+        with pytest.raises(expected) as caught:
+            await api.tasks.get(task_id)
+    error = caught.value
+    texts = [
+        *_texts(error),
+        error.message,
+        str(error.trace_id),
+        str(getattr(error, "snippet", "")),
+        caplog.text,
+    ]
+    for text in texts:
+        assert not _leaks(TOKEN, text), text
+    assert "[redacted]" in str(error) + str(getattr(error, "snippet", ""))
+
+
+def test_the_cli_never_shows_a_token_the_server_echoes() -> None:
+    results = []
+    with HostileServer(_echo_server("failed")) as server:
+        for extra in _OUTPUTS:
+            for command in (["tasks", "get", TASK_ID], ["tasks", "wait", TASK_ID, "--poll", "0.05"]):
+                args = [*extra, *command]
+                results.append(_cli(["--api-key", TOKEN, *args], {"A2E_BASE_URL": server.url}))
+                results.append(_cli(args, {"A2E_BASE_URL": server.url, "A2E_API_KEY": TOKEN}))
+    assert {result.exit_code for result in results} == {0, 1}
+    for result in results:
+        output = result.stdout + result.stderr
+        assert not _leaks(TOKEN, output), output
+    assert any("[redacted]" in result.stdout + result.stderr for result in results)

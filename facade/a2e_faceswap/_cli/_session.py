@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import typer
 from attrs import define, field
 
-from .._client import A2E
+from .._client import A2E, clean_token
 from .._logging import RedactingFilter, logger
 from ._output import Output
 from ._problems import ExitCode, UsageProblem, describe, interrupted, scrub
@@ -88,8 +88,9 @@ class Session:
             self._log_to_stderr()
 
     def secret(self) -> str | None:
+        """The API key as the client uses it (masked in every output, also when the client refuses it)."""
         key = self.settings.api_key or os.environ.get("A2E_API_KEY")
-        return key.strip() if key and key.strip() else None
+        return clean_token(key) or None if key else None
 
     def client(self) -> A2E:
         """The client for the configured account and server (made once)."""
