@@ -222,3 +222,19 @@ def test_rows_without_an_id_are_never_taken_for_duplicates() -> None:
     fresh = cursor.feed(_rows("", "", "a"), 6)
     assert [t.id for t in fresh] == ["", "", "a"]
     assert [t.id for t in cursor.feed(_rows("a", "", "b"), 6)] == ["", "b"]
+
+
+def test_a_retry_count_without_progress_spends_its_budget() -> None:
+    count = RetryCount(RetryPolicy(max_retries=1, initial_delay=1.0, jitter=0.0), idempotent=True)
+    assert count.after_error(RESET) == 1.0
+    assert count.after_error(RESET) is None  # no progress claimed: no fresh start
+    assert (count.in_a_row, count.spent, count.resets) == (1, 1, 0)
+
+
+def test_the_random_draw_given_is_the_one_used() -> None:
+    policy = RetryPolicy(max_retries=3, initial_delay=2.0, max_delay=100.0, jitter=0.5)
+    assert policy.decide(0, RESET, idempotent=True, random=lambda: 1.0) == 1.0
+    assert policy.decide(1, RESET, idempotent=True, random=lambda: 0.0) == 4.0
+    count = RetryCount(policy, idempotent=True)
+    assert count.after_error(RESET, random=lambda: 1.0) == 1.0
+    assert count.after_error(RESET, random=lambda: 0.5) == 3.0
