@@ -683,6 +683,7 @@ class SyncTransport(_Base):
         """A raw request outside the API (no Authorization), errors mapped; non-2xx raised unless the
         status is in ``accept`` (reading at most ``ERROR_LIMIT`` bytes of the error body). No whole-attempt
         deadline: ``timeout`` applies per httpx phase, so a long download keeps going while bytes flow."""
+        _guard_network(self.http)  # before the pool's first connection, which API calls may reuse
         with (
             mapped_errors(operation, self.secret),
             self.http.stream(method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs) as response,
@@ -837,6 +838,7 @@ class AsyncTransport(_Base):
         accept: Collection[int] = (),
         **kwargs: Any,
     ) -> AsyncIterator[httpx.Response]:
+        _guard_network(self.http)
         with mapped_errors(operation, self.secret):
             async with self.http.stream(
                 method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs
