@@ -162,3 +162,28 @@ def test_completed_without_result_url_that_never_comes_is_a_wait_timeout(server_
     assert not error.task.result_url
     assert server.count() >= 2
     assert took <= 0.6 + WAIT_MARGIN
+
+
+def _steady_file(chunks: int, size: int, delay: float) -> Callable[[Request, Conn], None]:
+    def handler(request: Request, conn: Conn) -> None:
+        headers = [("Content-Type", "video/mp4"), ("Content-Length", str(chunks * size))]
+        if conn.head(200, headers):
+            for _ in range(chunks):
+                if not (conn.send(b"v" * size) and conn.sleep(delay)):
+                    return
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_download_is_not_bounded_as_a_whole(server_for: Any, kind: str, tmp_path: Any) -> None:
+    """The whole-attempt bound is for API requests: a download that flows steadily may take longer
+    than its ``timeout`` (which bounds each read)."""
+    server = server_for(_steady_file(chunks=12, size=16384, delay=0.1))
+    target = tmp_path / f"{kind}.mp4"
+    path, took = _run(
+        kind, server.url, lambda client: client.tasks.download(server.url + "/r.mp4", target, timeout=0.5)
+    )
+    assert not isinstance(path, Exception), repr(path)
+    assert took > 0.5
+    assert target.stat().st_size == 12 * 16384
