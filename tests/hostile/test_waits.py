@@ -4,6 +4,7 @@
 A request's ``timeout`` bounds the whole attempt (connect to last byte), not each httpx phase; a wait
 ends within its deadline + 1.5 s whatever the server does; a task or preview that says ``completed``
 with no result URL is polled again until the URL comes, and is a ``WaitTimeoutError`` if it never does.
+Downloads are not bounded as a whole: one that flows steadily may outlast its (per-read) timeout.
 """
 
 from __future__ import annotations
