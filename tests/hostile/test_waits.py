@@ -103,8 +103,8 @@ KINDS = ["sync", "async"]
 def test_request_timeout_bounds_the_whole_attempt(server_for: Any, kind: str, mode: str) -> None:
     server = server_for(_trickle(mode))
     error, took = _run(kind, server.url, lambda client: client.tasks.get(TASK_ID, timeout=1.0))
-    assert isinstance(error, APITimeoutError), repr(error)
     assert took < 1.0 + 0.5, f"get(timeout=1) took {took:.2f}s against a {mode} trickle"
+    assert isinstance(error, APITimeoutError), repr(error)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -113,11 +113,11 @@ def test_wait_ends_within_its_deadline_against_a_trickling_server(server_for: An
     error, took = _run(
         kind,
         server.url,
-        lambda client: client.tasks.wait(TASK_ID, timeout=1.5, poll_interval=0.2),
+        lambda client: client.tasks.wait(TASK_ID, timeout=1.0, poll_interval=0.2),
         retries=2,  # timed-out polls are ridden out until the deadline
     )
+    assert 1.0 - 0.1 <= took <= 1.0 + WAIT_MARGIN, f"wait(timeout=1) took {took:.2f}s"
     assert isinstance(error, WaitTimeoutError), repr(error)
-    assert 1.5 - 0.1 <= took <= 1.5 + WAIT_MARGIN, f"wait(timeout=1.5) took {took:.2f}s"
 
 
 def _completed_without_url(polls_without: int) -> Callable[[Request, Conn], None]:
@@ -180,11 +180,11 @@ def _steady_file(chunks: int, size: int, delay: float) -> Callable[[Request, Con
 def test_download_is_not_bounded_as_a_whole(server_for: Any, kind: str, tmp_path: Any) -> None:
     """The whole-attempt bound is for API requests: a download that flows steadily may take longer
     than its ``timeout`` (which bounds each read)."""
-    server = server_for(_steady_file(chunks=12, size=16384, delay=0.1))
+    server = server_for(_steady_file(chunks=8, size=16384, delay=0.1))
     target = tmp_path / f"{kind}.mp4"
     path, took = _run(
-        kind, server.url, lambda client: client.tasks.download(server.url + "/r.mp4", target, timeout=0.5)
+        kind, server.url, lambda client: client.tasks.download(server.url + "/r.mp4", target, timeout=0.3)
     )
     assert not isinstance(path, Exception), repr(path)
-    assert took > 0.5
-    assert target.stat().st_size == 12 * 16384
+    assert took > 0.3 * 2
+    assert target.stat().st_size == 8 * 16384
