@@ -292,8 +292,9 @@ class TaskFailedError(A2EError):
 
 
 class WaitTimeoutError(A2EError):
-    """The deadline passed before the task or preview finished. Nothing was cancelled or deleted: it
-    may still complete. ``task`` is the last state seen (``None`` if no poll ever succeeded)."""
+    """The deadline passed before the task or preview finished (or while it said ``completed`` without
+    a result URL: the message says so). Nothing was cancelled or deleted: it may still complete.
+    ``task`` is the last state seen (``None`` if no poll ever succeeded)."""
 
     def __init__(self, subject_id: str, waited: float, task: Task | Preview | None) -> None:
         state = f"; last status {task.raw_status!r}" if task is not None else ""
