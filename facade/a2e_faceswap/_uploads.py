@@ -5,6 +5,10 @@ error), then a raw PUT of the bytes to the pre-signed ``uploadUrl`` with the sam
 exact Content-Length (idempotent, retried like a GET; the file is re-read on each attempt and streamed
 in chunks, never loaded whole), then the public URL: ``cdnUrl``, else ``publicUrl``, else ``uploadUrl``
 without its query string.
+
+A local file is opened for reading before anything is sent (``_validation.read_head``): a file that
+cannot be read never costs an upload URL. A failure reading it later (it vanished, its size changed) is
+``LocalFileError``, never a bare ``OSError``.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from attrs import frozen
 
 from . import _endpoints as ep
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
-from ._validation import MediaSource
-from .errors import InvalidInputError, UnreadableResponseError
+from ._validation import MediaSource, read_head
+from .errors import InvalidInputError, LocalFileError, UnreadableResponseError
 from .models import UploadTarget
 
 __all__ = ["AsyncUploads", "UploadSource", "Uploads"]
@@ -74,17 +78,12 @@ class UploadSource:
         if not isinstance(value, str | os.PathLike) or not str(value).strip():
             raise InvalidInputError(f"upload needs a path or bytes, got {type(value).__name__}")
         path = Path(value).expanduser()
-        if not path.is_file():
-            raise InvalidInputError(f"no such file to upload: {str(value)!r}")
-        size = path.stat().st_size
+        size, head = read_head(path, "upload")
         if size == 0:
             raise InvalidInputError(f"cannot upload an empty file: {str(path)!r}")
         if content_type is None:
             guessed, _ = mimetypes.guess_type(path.name)
-            if guessed is None:
-                with path.open("rb") as handle:
-                    guessed = sniff_content_type(handle.read(16))
-            content_type = guessed
+            content_type = guessed or sniff_content_type(head)
         safe = _SAFE.sub("_", path.name).strip("._") or "file"
         return cls(None, path, size, content_type, f"{token}-{safe}")
 
@@ -97,13 +96,29 @@ class UploadSource:
         return {"Content-Type": self.content_type, "Content-Length": str(self.size)}
 
     def chunks(self) -> Iterator[bytes]:
+        """The bytes to send: exactly ``size`` of them (the Content-Length). A file that cannot be read
+        now, or whose size changed since it was checked, is ``LocalFileError`` (not retried)."""
         if self.data is not None:
             yield self.data
             return
         assert self.path is not None
-        with self.path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
+        left = self.size
+        try:
+            with self.path.open("rb") as handle:
+                while left and (chunk := handle.read(min(CHUNK, left))):
+                    left -= len(chunk)
+                    yield chunk
+                changed = left > 0 or handle.read(1) != b""
+        except OSError as error:
+            raise LocalFileError(
+                f"cannot read {str(self.path)!r} while uploading it: {error.strerror or error}",
+                filename=str(self.path),
+                errno=error.errno,
+            ) from None
+        if changed:
+            raise LocalFileError(
+                f"{str(self.path)!r} changed size while it was uploaded", filename=str(self.path)
+            )
 
     async def achunks(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks():

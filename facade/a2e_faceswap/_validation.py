@@ -1,4 +1,5 @@
-"""Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``).
+"""Input checks run before any request: each raises ``InvalidInputError`` (a ``ValueError``), except
+a local file that exists but cannot be read: ``LocalFileError`` (an ``OSError``).
 
 Ids are 24 hex digits (``ID_PATTERN``, the contract's ``pattern``); URLs must be ones httpx can send.
 ``answered_id`` holds an id from an answer to the same format, and blames the server.
@@ -6,17 +7,19 @@ Ids are 24 hex digits (``ID_PATTERN``, the contract's ``pattern``); URLs must be
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import math
 import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
 
-from .errors import InsecureURLError, InvalidInputError, UnreadableResponseError
+from .errors import InsecureURLError, InvalidInputError, LocalFileError, UnreadableResponseError
 
 __all__ = [
     "GLOBAL_BASE_URL",
@@ -37,6 +40,7 @@ __all__ = [
     "is_id",
     "is_loopback_host",
     "media_source",
+    "read_head",
     "resolve_base_url",
 ]
 
@@ -144,18 +148,55 @@ def check_model_version(value: object) -> CreateTaskRequestModelVersion:
 
 
 def media_source(value: object, what: str) -> MediaSource:
-    """A URL (returned as ``str``) or an existing local file (returned as ``Path``, to upload first).
+    """A URL (returned as ``str``) or a readable local file (returned as ``Path``, to upload first).
 
-    A string with ``://`` is a URL and must be http(s); anything else is a path and must be a file.
+    A string with ``://`` is a URL and must be http(s); anything else is a path and must be a regular
+    file this process can read (``read_head``).
     """
     if isinstance(value, str) and "://" in value:
         return check_http_url(value, what)
     if isinstance(value, str | os.PathLike) and str(value).strip():
         path = Path(value).expanduser()
-        if path.is_file():
-            return path
-        raise InvalidInputError(f"{what} must be an http(s) URL or an existing file, got {str(value)!r}")
+        try:
+            read_head(path, what)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"{error} ({what} must be an http(s) URL or an existing file)") from None
+        return path
     raise InvalidInputError(f"{what} must be an http(s) URL or a path to an existing file, got {value!r}")
+
+
+def read_head(path: Path, what: str, size: int = 16) -> tuple[int, bytes]:
+    """The size and first ``size`` bytes of the local file ``path``, checked by opening it for reading
+    (``os.access`` says yes to root whatever the mode). A name that is not a regular file (missing, a
+    directory, a FIFO, a device) is ``InvalidInputError``; a file that cannot be read is ``LocalFileError``.
+    Never blocks (a FIFO is opened non-blocking, then refused)."""
+    shown = str(path)
+    missing = f"{what}: no such file: {shown!r}"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except ValueError:  # a NUL in the path
+        raise InvalidInputError(missing) from None
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP):
+            raise InvalidInputError(missing) from None
+        raise _unreadable(what, shown, error) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise InvalidInputError(f"{what} must be a regular file, got {kind}: {shown!r}")
+        return info.st_size, os.read(fd, size)
+    except OSError as error:
+        raise _unreadable(what, shown, error) from None
+    finally:
+        os.close(fd)
+
+
+def _unreadable(what: str, shown: str, error: OSError) -> LocalFileError:
+    return LocalFileError(
+        f"{what}: cannot read {shown!r}: {error.strerror or error}", filename=shown, errno=error.errno
+    )
 
 
 def check_request_timeout(value: object) -> float | httpx.Timeout | None:
