@@ -127,10 +127,11 @@ class UploadSource:
 
 def _target(data: UploadUrl) -> UploadTarget:
     target = UploadTarget.from_wire(data.to_dict())
-    if urlsplit(target.upload_url).scheme not in ("http", "https"):
-        raise UnreadableResponseError(
-            "create_upload_url answered no usable uploadUrl", operation="create_upload_url", status=200
-        )
+    for name, url in (("uploadUrl", target.upload_url), ("public URL", target.public_url)):
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise UnreadableResponseError(
+                f"create_upload_url answered no usable {name}", operation="create_upload_url", status=200
+            )
     return target
 
 
