@@ -202,6 +202,31 @@ def test_wait_unknown_status_means_still_running() -> None:
     assert decision.notify is not None
 
 
+def test_wait_completed_without_result_url_polls_on_until_it_comes() -> None:
+    machine = _machine()
+    for url, notified in (("", True), (None, False), ("", False)):  # "" and null alike: not done
+        record = Task.from_wire({"_id": "t1", "current_status": "completed", "result_url": url})
+        decision = machine.observe(record, 1.0)
+        assert isinstance(decision, Sleep)
+        assert (decision.notify is not None) is notified
+    decision = machine.observe(_task("completed"), 2.0)
+    assert isinstance(decision, Done)
+    assert decision.notify is not None  # the URL came: a change worth telling
+    assert decision.record.result_url
+
+
+def test_wait_timeout_says_when_the_result_url_never_came() -> None:
+    machine = _machine(timeout=10.0)
+    machine.observe(Task.from_wire({"_id": "t1", "current_status": "completed", "result_url": ""}), 1.0)
+    decision = machine.observe(Task.from_wire({"_id": "t1", "current_status": "completed"}), 10.0)
+    assert isinstance(decision, Fail)
+    assert isinstance(decision.error, WaitTimeoutError)
+    assert "result URL never came" in str(decision.error)
+    late = _machine(timeout=10.0).observe(_task("processing"), 10.0)
+    assert isinstance(late, Fail)
+    assert "result URL" not in str(late.error)
+
+
 def test_wait_deadline_clips_the_sleep_then_times_out_with_last_state() -> None:
     machine = _machine(timeout=3.0)
     machine.observe(_task("sent"), 0.0)
