@@ -1,0 +1,149 @@
+"""The create flow where the other suites left mutants alive: the delays of the lookups retried past
+the settle window (their count, their draw), the reason an unknown outcome gives, and ``resolve``'s
+helpers (``resolution`` with no attempt recorded, ``still_unknown`` keeping every field)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from a2e_faceswap import (
+    CreateOutcomeUnknownError,
+    InvalidInputError,
+    RetryPolicy,
+    ServerError,
+    Task,
+    TaskPage,
+)
+from a2e_faceswap._create import (
+    LOOKUP_CLOCK_SKEW,
+    LOOKUP_PAGE_SIZE,
+    CreateFlow,
+    Found,
+    GiveUp,
+    Identity,
+    Lookup,
+    Miss,
+    Submit,
+    resolution,
+    still_unknown,
+)
+from a2e_faceswap.errors import APIConnectionError
+
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+FACE = "https://media.example.com/in/face.jpg"
+VIDEO = "https://media.example.com/in/clip.mp4"
+ME = Identity("mine", FACE, VIDEO)
+LOST = APIConnectionError("reset after sending", outcome_unknown=True)
+LOOKUP_FAILED = ServerError("lookup broke", status=500)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 50.0
+
+    def mono(self) -> float:
+        return self.t
+
+    def wall(self) -> datetime:
+        return START + timedelta(seconds=self.t - 50.0)
+
+
+def _flow(clock: Clock, policy: RetryPolicy, draw: float = 0.0) -> CreateFlow:
+    flow = CreateFlow(policy, ME, clock=clock.mono, now=clock.wall, random=lambda: draw)
+    assert flow.first() == Submit(0.0)
+    return flow
+
+
+def _past_the_window(clock: Clock, flow: CreateFlow, window: float) -> None:
+    step = flow.after_error(LOST)
+    assert isinstance(step, Lookup)
+    clock.t += window  # the lookup runs at the window's end
+    assert step.delay == window
+
+
+def test_failed_lookups_past_the_window_back_off_from_the_first_delay() -> None:
+    policy = RetryPolicy(
+        max_retries=3, initial_delay=8.0, multiplier=2.0, max_delay=100.0, jitter=0.0, settle_window=1
+    )
+    clock = Clock()
+    flow = _flow(clock, policy)
+    _past_the_window(clock, flow, 1.0)
+    delays = []
+    for _ in range(3):
+        step = flow.after_lookup_error(LOOKUP_FAILED)
+        assert isinstance(step, Lookup)
+        delays.append(step.delay)
+        clock.t += step.delay
+    assert delays == [8.0, 16.0, 32.0]
+    last = flow.after_lookup_error(LOOKUP_FAILED)
+    assert isinstance(last, GiveUp)
+    assert isinstance(last.error, CreateOutcomeUnknownError)
+    assert last.error.reason == "looking it up failed (ServerError: HTTP 500: lookup broke)"
+
+
+def test_failed_lookups_past_the_window_use_the_flow_s_random_draw() -> None:
+    policy = RetryPolicy(max_retries=1, initial_delay=4.0, max_delay=100.0, jitter=0.5, settle_window=1)
+    clock = Clock()
+    flow = _flow(clock, policy, draw=1.0)
+    _past_the_window(clock, flow, 1.0)
+    step = flow.after_lookup_error(LOOKUP_FAILED)
+    assert step == Lookup(2.0)
+
+
+def _unknown(attempts: tuple[datetime, ...], resolvable_at: datetime) -> CreateOutcomeUnknownError:
+    return CreateOutcomeUnknownError(
+        "unknown",
+        name="mine",
+        face_url=FACE,
+        video_url=VIDEO,
+        attempts=attempts,
+        resolvable_at=resolvable_at,
+        reason="first reason",
+    )
+
+
+def _record(created: datetime) -> Task:
+    wire = {"_id": "b" * 24, "name": "mine", "current_status": "initialized", "face_url": FACE}
+    return Task.from_wire(wire | {"video_url": VIDEO, "createdAt": created.isoformat()})
+
+
+def _page(items: list[Task]) -> TaskPage:
+    return TaskPage(items=tuple(items), total=len(items), page=1, page_size=LOOKUP_PAGE_SIZE)
+
+
+def test_resolution_without_recorded_attempts_counts_from_the_resolvable_time() -> None:
+    resolvable_at = START + timedelta(minutes=10)
+    scan, wait = resolution(_unknown((), resolvable_at), now=resolvable_at)
+    assert wait == 0.0
+    recent = _record(resolvable_at - LOOKUP_CLOCK_SKEW)
+    assert scan.feed(_page([recent])) == Found(recent)
+    scan, _ = resolution(_unknown((), resolvable_at), now=resolvable_at)
+    older = _record(resolvable_at - LOOKUP_CLOCK_SKEW - timedelta(seconds=1))
+    assert scan.feed(_page([older])) == Miss(True, "no task with this name and these inputs was created")
+
+
+def test_resolution_names_what_it_was_given_instead() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        resolution(LOST)
+    assert str(caught.value) == (
+        "resolve needs the CreateOutcomeUnknownError a create raised, got APIConnectionError"
+    )
+
+
+def test_still_unknown_keeps_every_field_and_chains_the_earlier_error() -> None:
+    attempts = (START, START + timedelta(seconds=20))
+    resolvable_at = START + timedelta(seconds=35)
+    earlier = _unknown(attempts, resolvable_at)
+    again = still_unknown(earlier, "the lookup stopped after 50 pages of newer records")
+    assert isinstance(again, CreateOutcomeUnknownError)
+    assert (again.name, again.face_url, again.video_url) == ("mine", FACE, VIDEO)
+    assert again.attempts == attempts
+    assert again.resolvable_at == resolvable_at
+    assert again.reason == "the lookup stopped after 50 pages of newer records"
+    assert again.__cause__ is earlier
+    assert again.message == (
+        "the task 'mine' may or may not have been created (the lookup stopped after 50 pages of newer "
+        "records); it was not sent again. Call tasks.resolve(error) from 2026-12-01T08:00:35+00:00 on to "
+        "find out"
+    )
