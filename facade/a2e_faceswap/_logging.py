@@ -38,6 +38,7 @@ __all__ = [
     "RequestLog",
     "logger",
     "redact_headers",
+    "redact_text",
     "register_secret",
     "scrub",
     "scrub_bytes",

@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ._logging import redact_text
+
 if TYPE_CHECKING:
     from .models import Preview, Task
 
@@ -78,6 +80,7 @@ class A2EError(Exception):
     task_id: str | None = None
 
     def __init__(self, message: str) -> None:
+        message = redact_text(message)  # last line: no token a client of this process was given
         super().__init__(message)
         self.message = message
 

@@ -9,12 +9,14 @@ import json
 import logging
 import traceback
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 from a2e_faceswap import (
     A2E,
+    A2EError,
     APIError,
     AsyncA2E,
     AuthenticationError,
@@ -178,7 +180,8 @@ def test_scrub_leaves_text_without_the_token_as_it_is(token: str, text: str) -> 
 def test_scrub_bytes_returns_the_same_object_when_nothing_is_there() -> None:
     body = json.dumps({"code": 0, "data": {"_id": "a" * 24, "url": "https://cdn.example/x.mp4"}}).encode()
     assert _logging.scrub_bytes(body, "sk_live_0123456789abcdef") is body
-    assert _logging.scrub(body.decode(), "sk_live_0123456789abcdef") is not None
+    text = body.decode()
+    assert _logging.scrub(text, "sk_live_0123456789abcdef") is text
 
 
 # ------------------------------------------------------------------ row 9: a careless token
@@ -299,6 +302,9 @@ def _u_spelled(token: str) -> str:
 
 def _echo_server(status: str) -> Callable[[Request, Conn], None]:
     def handler(request: Request, conn: Conn) -> None:
+        if request.path == "/result.mp4":  # a download from the same (hostile) host
+            conn.respond(200, b"data", [("Content-Encoding", TOKEN)], content_type="video/mp4")
+            return
         record = _task(current_status=status, faild_message=_echoes(TOKEN), error_code="1001")
         spelled = b'"name": "job ' + _u_spelled(TOKEN).encode() + b'"'
         body = envelope(record).replace(b'"name": "job"', spelled)
@@ -325,6 +331,7 @@ async def test_a_server_echoing_the_token_shows_it_in_no_error_repr_or_log(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("A2E_LOG", "debug")
     caplog.set_level(logging.DEBUG)
@@ -334,8 +341,11 @@ async def test_a_server_echoing_the_token_shows_it_in_no_error_repr_or_log(
         expected = TaskFailedError if status == "failed" else WaitTimeoutError
         with pytest.raises(expected) as caught:
             await api.tasks.wait(TASK_ID, poll_interval=0.05, timeout=0.3)
+        with pytest.raises(A2EError) as download:
+            await api.tasks.download(f"{server.url}/result.mp4", tmp_path)
     out, err = capfd.readouterr()
     texts = [repr(task), str(task), repr(dict(task.raw)), *_texts(caught.value), caplog.text, out, err]
+    texts += _texts(download.value)
     texts += [record.getMessage() for record in caplog.records]
     for text in texts:
         assert not _leaks(TOKEN, text), text
