@@ -31,7 +31,8 @@ errors. Every error met after a task was created (and so paid for) carries its i
 ``APIError`` itself is raised for answers no subclass describes (for example HTTP 408). An
 ``APIError`` may come with HTTP 200: A2E reports many errors as ``{"code": <non-zero>, "msg": ...}``
 under status 200, and those are errors too. The API token never appears in ``str()`` or ``repr()``
-of any of these.
+of any of these: answers are scrubbed as they are read, and every message is masked once more of each
+token a client of this process was given (in every form, ``_logging.scrub``).
 """
 
 from __future__ import annotations
