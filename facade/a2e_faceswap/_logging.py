@@ -72,19 +72,21 @@ def _hex(value: int, width: int) -> str:
 
 
 def _spellings(char: str) -> str:
-    """A regex for one character of a token: itself, any escape of it (JSON, repr, repr of JSON: one
-    backslash or more) or its percent-encoded UTF-8 bytes."""
-    code, bs = ord(char), r"\\+"
-    alts = [bs + "U" + _hex(code, 8)]
+    """A regex for one character of a token: any escape of it (JSON, repr, repr of JSON: one backslash
+    or more), its percent-encoded UTF-8 bytes, or itself. Each alternative starts with a plain
+    character, so a search skips ahead to where one of them is."""
+    code = ord(char)
+    tails = ["U" + _hex(code, 8)]
     if code <= 0xFFFF:
-        alts.append(bs + "u" + _hex(code, 4))
+        tails.append("u" + _hex(code, 4))
     else:  # a JSON surrogate pair
         high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-        alts.append(bs + "u" + _hex(high, 4) + bs + "u" + _hex(low, 4))
+        tails.append("u" + _hex(high, 4) + r"\\+u" + _hex(low, 4))
     if code <= 0xFF:
-        alts.append(bs + "x" + _hex(code, 2))
+        tails.append("x" + _hex(code, 2))
     if char in "\"'/\\":
-        alts.append(bs + re.escape(char))
+        tails.append(re.escape(char))
+    alts = [r"\\\\*(?:" + "|".join(tails) + ")"]
     alts.append("".join("%" + _hex(b, 2) for b in char.encode("utf-8", "surrogatepass")))
     if char == " ":
         alts.append(r"\+")
