@@ -57,6 +57,9 @@ _PERCENT = re.compile("%[0-9A-F]{2}")
 #: Base64 forms shorter than this are not masked (they would shred ordinary text).
 _MIN_B64 = 8
 _HEX_DIGITS = {"u": 4, "x": 2, "U": 8}
+#: How far before a match ``_kept`` looks for the escape it may be inside (a longer run of
+#: backslashes than this is read as even).
+_LOOK_BACK = 64
 _handler: logging.Handler | None = None
 #: Tokens given to clients of this process, masked by ``RedactingFilter`` (short strings are not
 #: registered: masking them would shred ordinary text).
@@ -72,9 +75,9 @@ def _hex(value: int, width: int) -> str:
 
 
 def _spellings(char: str) -> str:
-    """A regex for one character of a token: any escape of it (JSON, repr, repr of JSON: one backslash
-    or more), its percent-encoded UTF-8 bytes, or itself. Each alternative starts with a plain
-    character, so a search skips ahead to where one of them is."""
+    """A regex for one character of a token: an escape of it (JSON, repr, repr of JSON: after one
+    backslash or more), its percent-encoded UTF-8 bytes, or itself. Each alternative starts with a
+    plain character, so a search skips ahead to where one may begin."""
     code = ord(char)
     tails = ["U" + _hex(code, 8)]
     if code <= 0xFFFF:
@@ -110,10 +113,11 @@ def _b64_cores(data: bytes) -> set[str]:
 
 @attrs.frozen
 class _Forms:
-    """A token's precomputed forms. ``literals``: the usual spellings (raw, repr/JSON-escaped,
-    percent-encoded, base64); none present and no ``\\u`` in a text means nothing to do (the
-    ``Bearer <token>`` form, encoded or not, holds one of them). ``spelled``:
-    the token with each character literal or escaped, for the closer look."""
+    """A token's precomputed forms. ``literals``: its usual spellings (raw, repr/JSON-escaped,
+    percent-encoded, base64; the ``Bearer <token>`` form, encoded or not, holds one of them). None of
+    them in a text, and no backslash or ``%`` there (no other escape), means nothing to do; else
+    ``spelled`` (the token with each character literal or escaped, in any mix) and the base64 forms
+    are replaced."""
 
     literals: tuple[str, ...]
     literals_b: tuple[bytes, ...]
@@ -122,18 +126,24 @@ class _Forms:
     spelled: re.Pattern[str]
     spelled_b: re.Pattern[bytes]
 
+    def absent(self, text: str) -> bool:
+        return "\\" not in text and "%" not in text and not any(f in text for f in self.literals)
+
+    def absent_b(self, content: bytes) -> bool:
+        return b"\\" not in content and b"%" not in content and not any(f in content for f in self.literals_b)
+
 
 @functools.lru_cache(maxsize=32)
 def _forms(secret: str) -> _Forms:
     utf8 = secret.encode("utf-8", "surrogatepass")
-    escaped = {json.dumps(secret, ensure_ascii=flag)[1:-1] for flag in (False, True)}
-    escaped |= {form.replace("/", "\\/") for form in escaped}
-    escaped |= {repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")}
-    escaped |= {repr(form)[1:-1] for form in tuple(escaped)}
+    usual = {json.dumps(secret, ensure_ascii=flag)[1:-1] for flag in (False, True)}
+    usual |= {form.replace("/", "\\/") for form in usual}
+    usual |= {repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")}
+    usual |= {repr(form)[1:-1] for form in tuple(usual)}
     for encoded in (quote(secret, safe="/"), quote(secret, safe=""), quote_plus(secret)):
-        escaped |= {encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)}
+        usual |= {encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)}
     b64 = sorted(_b64_cores(utf8), key=len, reverse=True)
-    forms = escaped | {secret} | set(b64)
+    forms = usual | {secret} | set(b64)
     # A form containing another is found through it: only the others are searched for.
     literals = sorted(f for f in forms if not any(o != f and o in f for o in forms))
     spelled = "".join(_spellings(char) for char in secret)
@@ -179,7 +189,7 @@ def scrub(text: str, secret: str) -> str:
     if not secret:
         return text
     forms = _forms(secret)
-    if "\\u" not in text and not any(form in text for form in forms.literals):
+    if forms.absent(text):
         return text
 
     def redact(match: re.Match[str]) -> str:
@@ -194,16 +204,17 @@ def scrub(text: str, secret: str) -> str:
 
 def scrub_bytes(content: bytes, secret: str) -> bytes:
     """``scrub`` for an answer's body, called on every one: ``content`` itself (no copy, a few
-    substring searches) when no form of the token and no ``\\u`` is there."""
+    substring searches) when no usual form of the token, no backslash and no ``%`` is there."""
     if not secret:
         return content
     forms = _forms(secret)
-    if not (b"\\" in content and b"\\u" in content) and not any(f in content for f in forms.literals_b):
+    if forms.absent_b(content):
         return content
-    text = content.decode("latin-1")  # one character per byte: offsets and backslashes line up
 
     def redact(match: re.Match[bytes]) -> bytes:
-        keep = _kept(text, match.start(), match.end())
+        start = max(0, match.start() - _LOOK_BACK)  # latin-1: one character per byte, offsets line up
+        text = content[start : match.end()].decode("latin-1")
+        keep = _kept(text, match.start() - start, match.end() - start)
         return match.group(0)[:keep] + _REDACTED_B
 
     content = forms.spelled_b.sub(redact, content)
