@@ -182,6 +182,8 @@ def test_scrub_bytes_returns_the_same_object_when_nothing_is_there() -> None:
     assert _logging.scrub_bytes(body, "sk_live_0123456789abcdef") is body
     text = body.decode()
     assert _logging.scrub(text, "sk_live_0123456789abcdef") is text
+    escaped = json.dumps({"name": "任务 50%", "url": "https://cdn.example/a%20b.mp4"}).encode()
+    assert _logging.scrub_bytes(escaped, "sk_live_0123456789abcdef") is escaped
 
 
 # ------------------------------------------------------------------ row 9: a careless token
