@@ -1,0 +1,270 @@
+"""Downloads where the other suites left mutants alive: names made from URLs at their length and
+extension limits, the minimum-rate watch at its exact boundaries, what a failed download error says,
+a REFETCH answer that must never be written, and which local step a ``LocalFileError`` names."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from a2e_faceswap import (
+    APIConnectionError,
+    APITimeoutError,
+    LocalFileError,
+    UnreadableResponseError,
+    _download,
+)
+from a2e_faceswap._download import (
+    MAX_NAME_BYTES,
+    DownloadSink,
+    RateWatch,
+    ResumeState,
+    expected_size,
+    result_name,
+)
+
+# ------------------------------------------------------------------ names made from URLs
+
+
+def _bare(name: str) -> str:
+    return result_name(f"https://cdn.example/r/{name}", None)
+
+
+def test_only_separators_and_controls_are_replaced_and_only_leading_dots_dropped() -> None:
+    assert _bare("Xbox%2FX.mp4") == "Xbox_X.mp4"
+    assert _bare("..XFiles.mp4") == "XFiles.mp4"
+    assert _bare("a%5Cb%07c.webm") == "a_b_c.webm"
+
+
+def test_a_url_without_a_path_gets_the_default_name() -> None:
+    assert result_name("https://cdn.example", None) == "result.mp4"
+    assert result_name("https://cdn.example/", None) == "result.mp4"
+
+
+def test_a_long_name_keeps_its_last_extension_and_the_byte_cap() -> None:
+    name = _bare("a.b" + "c" * 200 + ".mp4")
+    assert name == "a.b" + "c" * (MAX_NAME_BYTES - 4 - 3) + ".mp4"
+    assert len(name.encode()) == MAX_NAME_BYTES
+
+
+@pytest.mark.parametrize(
+    ("ext_len", "kept"),
+    [(16, True), (17, False)],  # an "extension" longer than 16 bytes is part of the name
+)
+def test_an_extension_is_kept_up_to_16_bytes(ext_len: int, kept: bool) -> None:
+    name = _bare("a" * 200 + "." + "b" * ext_len)
+    assert len(name.encode()) == MAX_NAME_BYTES
+    if kept:
+        assert name == "a" * (MAX_NAME_BYTES - ext_len - 1) + "." + "b" * ext_len
+    else:
+        assert name == "a" * MAX_NAME_BYTES
+
+
+def test_a_cut_name_loses_the_blanks_at_the_cut() -> None:
+    stem = "a" * (MAX_NAME_BYTES - 5) + " " + "z" * 50
+    assert _bare(stem.replace(" ", "%20") + ".mp4") == "a" * (MAX_NAME_BYTES - 5) + ".mp4"
+    plain = "a" * (MAX_NAME_BYTES - 1) + " " + "z" * 10
+    assert _bare(plain.replace(" ", "%20")) == "a" * (MAX_NAME_BYTES - 1)
+    assert _bare("%20%20x.mp4") == "x.mp4"
+
+
+def test_a_name_without_an_extension_is_capped_too() -> None:
+    assert _bare("n" * 400) == "n" * MAX_NAME_BYTES
+
+
+# ------------------------------------------------------------------ the minimum rate
+
+
+def test_exactly_the_minimum_rate_passes_and_a_byte_less_fails() -> None:
+    ok = RateWatch(min_rate=10, window=1.0)
+    ok.start(0.0)
+    ok.feed(1.0, 10)
+    slow = RateWatch(min_rate=10, window=1.0)
+    slow.start(0.0)
+    with pytest.raises(APITimeoutError):
+        slow.feed(1.0, 9)
+
+
+def test_a_watch_fed_before_start_counts_from_its_first_chunk() -> None:
+    watch = RateWatch(min_rate=10, window=1.0)
+    watch.feed(0.0, 0)
+    watch.feed(1.0, 10)  # exactly the minimum over the window: still fine
+
+
+def test_the_rate_is_bytes_per_second_over_the_span() -> None:
+    watch = RateWatch(min_rate=10, window=1.0)
+    watch.start(0.0)
+    with pytest.raises(APITimeoutError) as caught:
+        watch.feed(2.0, 10)  # 5 bytes/s over 2 s
+    error = caught.value
+    assert error.message == (
+        "the download slowed to 5 bytes/s over the last 2.0s (the minimum is 10 bytes/s)"
+    )
+    assert error.operation == "download"
+    assert error.outcome_unknown is True
+
+
+def test_the_reference_mark_is_the_newest_one_a_window_old() -> None:
+    # window 32: marks are taken every 32/32 = 1 s; the mark of t=1 is exactly a window old at t=33
+    watch = RateWatch(min_rate=1, window=32.0)
+    watch.start(0.0)
+    watch.feed(1.0, 100)
+    with pytest.raises(APITimeoutError):
+        watch.feed(33.0, 0)  # nothing since t=1
+
+
+def test_marks_closer_than_a_32nd_of_the_window_are_not_taken() -> None:
+    # window 33: a chunk 1 s after the start is no mark (33/32 > 1), so t=0 stays the reference
+    watch = RateWatch(min_rate=1, window=33.0)
+    watch.start(0.0)
+    watch.feed(1.0, 100)
+    watch.feed(34.0, 0)  # 100 bytes over 34 s: above 1 byte/s
+
+
+def test_a_burst_right_after_the_start_is_not_a_mark_of_its_own() -> None:
+    watch = RateWatch(min_rate=10, window=1.0)
+    watch.start(10.0)
+    watch.feed(10.01, 100)
+    watch.feed(11.005, 0)
+    watch.feed(11.02, 0)  # measured from t=10: 100 bytes in 1.02 s
+
+
+# ------------------------------------------------------------------ resumption
+
+
+def test_a_content_length_of_zero_counts_and_a_negative_one_does_not() -> None:
+    assert expected_size({"content-length": "0"}) == 0
+    assert expected_size({"content-length": "-1"}) is None
+
+
+def test_a_206_with_an_unknown_total_to_a_whole_file_request_is_refused() -> None:
+    state = ResumeState()
+    state.next_request()
+    with pytest.raises(UnreadableResponseError):
+        state.judge(206, {"content-range": "bytes 0-9/*"})
+
+
+def test_a_short_body_is_a_download_error_that_may_be_resumed() -> None:
+    state = ResumeState(have=4, total=10)
+    with pytest.raises(APIConnectionError) as caught:
+        state.check_complete()
+    assert type(caught.value) is APIConnectionError
+    assert caught.value.outcome_unknown is True
+    assert caught.value.operation == "download"
+    assert caught.value.message == "download ended after 4 of 10 bytes"
+    assert (state.have, state.total) == (4, 10)  # kept for the resume
+
+
+def test_a_416_after_a_range_is_never_written(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+
+    def cut() -> None:
+        with DownloadSink(target, None) as sink:
+            sink.next_request()
+            assert sink.begin(200, {"content-length": "10", "etag": '"v1"'}) is True
+            sink.write(b"01234")
+            sink.end()  # cut after 5 bytes
+
+    with pytest.raises(APIConnectionError):
+        cut()
+    with DownloadSink(target, None) as sink:
+        sink.state.have, sink.state.total, sink.state.validator = 5, 10, '"v1"'
+        assert sink.next_request().headers["Range"] == "bytes=5-"
+        assert sink.begin(416, {"content-range": "bytes */10"}) is False
+        assert sink.begin(206, {"content-range": "bytes 3-9/10"}) is False  # not our bytes either
+        assert sink.next_request().headers == {"Accept-Encoding": "identity"}
+        assert sink.begin(200, {"content-length": "10"}) is True
+        sink.write(b"0123456789")
+        sink.end()
+    assert target.read_bytes() == b"0123456789"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+
+
+# ------------------------------------------------------------------ which local step failed
+
+
+def _save(target: Path, body: bytes) -> None:
+    with DownloadSink(target, None) as sink:
+        sink.next_request()
+        assert sink.begin(200, {"content-length": str(len(body))}) is True
+        sink.write(body)
+        sink.end()
+
+
+def test_a_failure_to_create_the_file_names_the_write_and_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(folder: Path, name: str) -> tuple[int, Path]:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_download, "_create_temp", refuse)
+    target = tmp_path / "out.mp4"
+    with pytest.raises(LocalFileError) as caught:
+        _save(target, b"abc")
+    assert str(caught.value) == f"could not write {str(target)!r}: Permission denied"
+    assert caught.value.filename == str(target)
+    assert caught.value.errno == errno.EACCES
+
+
+class _FullFile:
+    """A file whose writes fail as on a full disk."""
+
+    def __init__(self, fd: int) -> None:
+        os.close(fd)
+        self.closed = False
+
+    def seek(self, offset: int) -> int:
+        return offset
+
+    def truncate(self) -> int:
+        return 0
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_failed_write_names_the_write_and_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _FullFile(fd))
+    target = tmp_path / "out.mp4"
+    with pytest.raises(LocalFileError) as caught:
+        _save(target, b"abc")
+    assert str(caught.value) == f"could not write {str(target)!r}: No space left on device"
+    assert caught.value.filename == str(target)
+    assert not target.exists()
+
+
+def test_a_failed_rename_names_the_save_and_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    target = tmp_path / "out.mp4"
+    with pytest.raises(LocalFileError) as caught:
+        _save(target, b"abc")
+    assert str(caught.value) == f"could not save {str(target)!r}: Invalid cross-device link"
+    assert caught.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
+def test_the_temporary_file_is_created_beside_the_target(tmp_path: Path) -> None:
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    target = folder / "out.mp4"
+    seen: list[Path] = []
+    with DownloadSink(target, lambda done, total: seen.extend(folder.iterdir())) as sink:
+        sink.next_request()
+        assert sink.begin(200, {"content-length": "2"}) is True
+        sink.write(b"ok")
+        sink.end()
+    assert seen
+    assert all(p.parent == folder and p.name.startswith(".out.mp4.") and p.suffix == ".part" for p in seen)
+    assert target.read_bytes() == b"ok"
