@@ -26,6 +26,7 @@ from a2e_faceswap._create import (
     Miss,
     Submit,
     resolution,
+    same_input,
     still_unknown,
 )
 from a2e_faceswap.errors import APIConnectionError
@@ -147,3 +148,17 @@ def test_still_unknown_keeps_every_field_and_chains_the_earlier_error() -> None:
         "records); it was not sent again. Call tasks.resolve(error) from 2026-12-01T08:00:35+00:00 on to "
         "find out"
     )
+
+
+@pytest.mark.parametrize(
+    ("sent", "recorded", "same"),
+    [
+        ("https://a.example/X", "https://cdn.example/X", True),  # a one-letter path is a path
+        ("https://h.example", "https://H.example/", True),  # a bare host: case and the last / aside
+        ("https://h.example/", "https://h.example", True),
+        ("https://[::1/a", "https://[::1/b", False),  # unreadable URLs are compared whole
+        ("https://[::1/a", "https://[::1/a", True),
+    ],
+)
+def test_inputs_at_the_edges_of_the_path_rule(sent: str, recorded: str, same: bool) -> None:
+    assert same_input(sent, recorded) is same

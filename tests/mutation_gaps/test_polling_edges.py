@@ -1,0 +1,48 @@
+"""The wait machine where the other suites left mutants alive: ``notify`` when the result URL appears
+or goes under an unchanged status, the first decision's ``notify``, and the poll interval's jitter
+(which only shortens it, by the machine's own draw)."""
+
+from __future__ import annotations
+
+from a2e_faceswap import RetryPolicy, Task
+from a2e_faceswap._polling import Sleep, WaitMachine
+
+
+def _task(status: str, url: str = "") -> Task:
+    return Task.from_wire({"_id": "t1", "current_status": status, "result_url": url})
+
+
+def _machine(draw: float = 0.0, jitter: float = 0.0) -> WaitMachine[Task]:
+    return WaitMachine[Task](
+        "t1",
+        now=0.0,
+        timeout=None,
+        poll_interval=1.0,
+        max_interval=10.0,
+        first_delay=0.25,
+        growth=2.0,
+        retry=RetryPolicy(jitter=0.0),
+        jitter=jitter,
+        random=lambda: draw,
+    )
+
+
+def test_the_first_decision_on_a_known_record_notifies_it() -> None:
+    record = _task("processing")
+    assert _machine().start(record, 0.0) == Sleep(0.25, record)
+
+
+def test_a_result_url_that_appears_or_goes_is_news_even_under_the_same_status() -> None:
+    machine = _machine()
+    plain, with_url = _task("processing"), _task("processing", "https://cdn.example/r.mp4")
+    assert machine.observe(plain, 0.0) == Sleep(1.0, plain)
+    assert machine.observe(with_url, 1.0) == Sleep(2.0, with_url)  # the URL appeared
+    assert machine.observe(with_url, 3.0) == Sleep(4.0, None)  # nothing new
+    assert machine.observe(plain, 7.0) == Sleep(8.0, plain)  # the URL went
+
+
+def test_the_jitter_shortens_each_interval_by_the_machine_s_draw() -> None:
+    machine = _machine(draw=0.5, jitter=0.2)
+    record = _task("processing")
+    assert machine.observe(record, 0.0) == Sleep(0.9, record)
+    assert machine.observe(record, 1.0) == Sleep(1.8, None)
