@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from a2e_faceswap import (
 )
 from a2e_faceswap._download import (
     MAX_NAME_BYTES,
+    Answer,
+    Destination,
     DownloadSink,
     RateWatch,
     ResumeState,
@@ -268,3 +272,103 @@ def test_the_temporary_file_is_created_beside_the_target(tmp_path: Path) -> None
     assert seen
     assert all(p.parent == folder and p.name.startswith(".out.mp4.") and p.suffix == ".part" for p in seen)
     assert target.read_bytes() == b"ok"
+
+
+def test_the_temporary_file_is_hidden_and_named_after_a_capped_target(tmp_path: Path) -> None:
+    long_name = "n" * 200 + ".mp4"
+    fd, path = _download._create_temp(tmp_path, long_name)
+    os.close(fd)
+    assert path.parent == tmp_path
+    assert re.fullmatch(r"\.n{64}\.[0-9a-f]{8}\.part", path.name)
+
+
+def test_the_temporary_file_name_is_tried_a_bounded_number_of_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def same(size: int) -> str:
+        calls.append(size)
+        return "deadbeef"
+
+    (tmp_path / ".out.mp4.deadbeef.part").touch()
+    monkeypatch.setattr(secrets, "token_hex", same)
+    with pytest.raises(FileExistsError):
+        _download._create_temp(tmp_path, "out.mp4")
+    assert calls == [4] * 100
+
+
+def test_a_directory_in_the_way_is_named(tmp_path: Path) -> None:
+    with pytest.raises(LocalFileError) as caught:
+        Destination.check_target(tmp_path)
+    assert str(caught.value) == f"a directory is in the way: {str(tmp_path)!r}"
+    assert caught.value.filename == str(tmp_path)
+    assert caught.value.errno == errno.EISDIR
+
+
+class _BrokenFile(_FullFile):
+    """Writes fail, and so does closing."""
+
+    def close(self) -> None:
+        self.closed = True
+        raise OSError(errno.EIO, "Input/output error")
+
+
+def test_a_failed_download_closes_its_file_and_removes_it(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    target = tmp_path / "out.mp4"
+    sink = DownloadSink(target, None)
+
+    def short_body() -> None:
+        with sink:
+            sink.next_request()
+            assert sink.begin(200, {"content-length": "10"}) is True
+            sink.write(b"abc")
+            sink.end()
+
+    with pytest.raises(APIConnectionError):
+        short_body()
+    assert len(os.listdir("/proc/self/fd")) == before  # closed although the sink is still referenced
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_cannot_even_be_closed_still_gives_the_first_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _BrokenFile(fd))
+    with pytest.raises(LocalFileError) as caught:
+        _save(tmp_path / "out.mp4", b"abc")
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_encoding_not_asked_for_is_named_in_the_refusal() -> None:
+    with pytest.raises(UnreadableResponseError) as caught:
+        ResumeState().judge(200, {"content-encoding": "gzip"})
+    error = caught.value
+    assert error.message == (
+        "the result came with Content-Encoding 'gzip' although only 'identity' was accepted;"
+        " nothing was decoded or written"
+    )
+    assert (error.status, error.operation) == (200, "download")
+    long = "x" * 50
+    with pytest.raises(UnreadableResponseError) as caught:
+        ResumeState().judge(200, {"content-encoding": long})
+    assert f"Content-Encoding {'x' * 40!r} although" in caught.value.message
+
+
+def test_a_416_is_judged_whatever_its_encoding() -> None:
+    state = ResumeState(have=5, total=10)
+    state.next_request()
+    assert state.judge(416, {"content-encoding": "gzip"}) is Answer.REFETCH
+    assert (state.have, state.total) == (0, None)
+
+
+def test_a_206_to_a_whole_file_request_is_named_in_the_refusal() -> None:
+    state = ResumeState()
+    state.next_request()
+    with pytest.raises(UnreadableResponseError) as caught:
+        state.judge(206, {"content-range": "bytes 5-9/10"})
+    error = caught.value
+    assert error.message == "a 206 answer (Content-Range 'bytes 5-9/10') to a request for the whole file"
+    assert (error.status, error.operation) == (206, "download")
