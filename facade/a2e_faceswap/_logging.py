@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import logging
 import os
 import re
 import sys
 from collections.abc import Mapping
 from typing import TextIO
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote_plus
 
 import attrs
 import httpx
@@ -53,7 +52,8 @@ _SENSITIVE = frozenset(
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s'\",]+")
 _REDACTED = "[redacted]"
 _REDACTED_B = _REDACTED.encode()
-_PERCENT = re.compile("%[0-9A-F]{2}")
+#: What no percent-encoder escapes (RFC 3986's unreserved characters are added by ``quote`` itself).
+_UNRESERVED = "!'()*"
 #: Base64 forms shorter than this are not masked (they would shred ordinary text).
 _MIN_B64 = 8
 _HEX_DIGITS = {"u": 4, "x": 2, "U": 8}
@@ -136,14 +136,10 @@ class _Forms:
 @functools.lru_cache(maxsize=32)
 def _forms(secret: str) -> _Forms:
     utf8 = secret.encode("utf-8", "surrogatepass")
-    usual = {json.dumps(secret, ensure_ascii=flag)[1:-1] for flag in (False, True)}
-    usual |= {form.replace("/", "\\/") for form in usual}
-    usual |= {repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")}
-    usual |= {repr(form)[1:-1] for form in tuple(usual)}
-    for encoded in (quote(secret, safe="/"), quote(secret, safe=""), quote_plus(secret)):
-        usual |= {encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)}
     b64 = sorted(_b64_cores(utf8), key=len, reverse=True)
-    forms = usual | {secret} | set(b64)
+    # Every escaped or percent-encoded form holds a backslash or a '%' (which ``absent`` looks for),
+    # except a space written '+'. No codec is looked up here: that may import a module lazily.
+    forms = {secret, quote_plus(secret, safe=_UNRESERVED, errors="surrogatepass"), *b64}
     # A form containing another is found through it: only the others are searched for.
     literals = sorted(f for f in forms if not any(o != f and o in f for o in forms))
     spelled = "".join(_spellings(char) for char in secret)

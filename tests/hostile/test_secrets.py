@@ -125,6 +125,14 @@ def _plant(value: object, token: str, where: int) -> object:
     return planted if where < len(strings) else {"faild_message": f"bad token {token}", "data": planted}
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _u_escaped(char: str) -> str:
     """``char`` as JSON ``\\uXXXX`` (a surrogate pair past the BMP)."""
     if ord(char) <= 0xFFFF:
@@ -160,7 +168,10 @@ def test_scrub_bytes_masks_any_token_in_any_json_body(
         _u_escaped(c) if i % escape_every == 0 else json.dumps(c)[1:-1] for i, c in enumerate(token)
     )
     assert json.loads(f'"{spelled}"') == token
-    for text in {body, body.replace(json.dumps(token, ensure_ascii=ascii_only)[1:-1], spelled, 1)}:
+    respelled = body.replace(json.dumps(token, ensure_ascii=ascii_only)[1:-1], spelled, 1)
+    for text in {body, respelled}:
+        if text is respelled and not _is_json(text):
+            continue  # the replace hit the inside of an escape (the token "00000000" in "\u0010...")
         scrubbed = _logging.scrub_bytes(text.encode(), token)
         assert token.encode() not in scrubbed
         parsed = json.loads(scrubbed)  # still JSON: the transport parses it next
