@@ -28,7 +28,7 @@ from a2e_faceswap import (
 )
 from a2e_faceswap._client import _http_options
 from a2e_faceswap._retry import retry_after_seconds
-from a2e_faceswap._transport import AsyncTransport, Config, SyncTransport, error_from_response
+from a2e_faceswap._transport import AsyncTransport, Config, LoopPools, SyncTransport, error_from_response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,9 +173,11 @@ def async_client(answer: Answer) -> AsyncA2E:
     async def handler(request: httpx.Request) -> httpx.Response:
         return answer(request)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler), **_http_options(config))
+    pools = LoopPools(
+        lambda: httpx.AsyncClient(transport=httpx.MockTransport(handler), **_http_options(config))
+    )
     client = object.__new__(AsyncA2E)
-    client._bind(AsyncTransport(config, http))
+    client._bind(AsyncTransport(config, pools))
     return client
 
 
