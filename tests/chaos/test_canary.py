@@ -189,8 +189,12 @@ async def _scenarios(sim: Simulator, make: Callable[..., AsyncA2E], tmp: Path, t
     case("402", InsufficientCreditsError, no_credits)
 
     async def wait_timeout() -> Any:
-        task = await plain.tasks.create(face=FACE, video=VIDEO)
-        return await plain.tasks.wait(task, timeout=0.01, poll_interval=0.01)
+        speed, sim.clock.speed = sim.clock.speed, 0  # the task must not finish first on a loaded machine
+        try:
+            task = await plain.tasks.create(face=FACE, video=VIDEO)
+            return await plain.tasks.wait(task, timeout=0.01, poll_interval=0.01)
+        finally:
+            sim.clock.speed = speed
 
     case("wait timeout", WaitTimeoutError, wait_timeout)
 
