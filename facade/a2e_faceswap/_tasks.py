@@ -45,7 +45,7 @@ from ._validation import (
     media_source,
 )
 from ._waiting import wait_async, wait_sync
-from .errors import A2EError, CreateOutcomeUnknownError, InvalidInputError
+from .errors import A2EError, CreateOutcomeUnknownError, InvalidInputError, UnreadableResponseError
 from .models import ActiveTask, RunResult, Task, TaskPage
 
 __all__ = ["AsyncTasks", "Tasks"]
@@ -152,7 +152,12 @@ def _download_source(task_or_url: object) -> tuple[str | None, str | None]:
 def _result_url(task: Task) -> str:
     if task.result_url is None:
         raise InvalidInputError(f"task {task.id} has no result yet (status {task.raw_status!r})")
-    return task.result_url
+    try:
+        return check_http_url(task.result_url, "result_url")
+    except InvalidInputError as error:  # the server's URL, not the caller's input
+        raise UnreadableResponseError(
+            f"task {task.id}: A2E gave a result URL that cannot be fetched ({error})", operation="download"
+        ) from None
 
 
 def _check_path(path: object) -> Destination:

@@ -627,7 +627,7 @@ class SyncTransport(_Base):
         client = cast(AuthenticatedClient, _CallClient(view))
         try:
             detailed = endpoint.sync(client=client, **kwargs)
-        except (httpx.HTTPError, *_PARSE_ERRORS) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, *_PARSE_ERRORS) as exc:
             return _outcome(endpoint, self.secret, view.response, None, exc)
         return _outcome(endpoint, self.secret, view.response, detailed, None)
 
@@ -785,7 +785,7 @@ class AsyncTransport(_Base):
         client = cast(AuthenticatedClient, _CallClient(view))
         try:
             detailed = await endpoint.asyncio(client=client, **kwargs)
-        except (httpx.HTTPError, *_PARSE_ERRORS) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, *_PARSE_ERRORS) as exc:
             return _outcome(endpoint, self.secret, view.response, None, exc)
         return _outcome(endpoint, self.secret, view.response, detailed, None)
 

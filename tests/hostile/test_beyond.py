@@ -202,3 +202,14 @@ async def test_a_record_with_fields_of_every_wrong_type_is_still_a_record(make_c
             return  # the contract's types refused it: our error, fine too
         assert task.id == ID
         assert task.created_at is None
+
+
+@pytest.mark.parametrize("url", ["https://[::1/broken", "javascript:alert(1)", "https://"], ids=str)
+async def test_a_result_url_that_cannot_be_fetched_is_the_servers_fault(
+    make_client: MakeClient, tmp_path: Path, url: str
+) -> None:
+    with HostileServer(_answer(_record(current_status="completed", result_url=url))) as server:
+        api = make_client(server.url)
+        with pytest.raises(UnreadableResponseError):
+            await api.tasks.download(ID, tmp_path)
+    assert listing(tmp_path) == []
