@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 # base revision for the breaking-change report; empty = the previous commit that changed openapi/a2e.yaml
 BASE ?=
 
-.PHONY: help venv generate contract-diff lint typecheck pytest test demo bench chaos mutation clean
+.PHONY: help venv deps generate contract-diff lint typecheck pytest test demo bench chaos mutation clean
 
 help:
 	@echo "make demo            run the whole face swap workflow against the embedded simulator"
@@ -33,6 +33,10 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --include=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+# both installs side by side (each mostly waits on its registry); a no-op once both stamps are fresh
+deps:
+	$(MAKE) --no-print-directory -j2 $(STAMP) $(NPM_STAMP)
+
 generate: $(STAMP)
 	$(BIN)/python tools/generate.py
 
@@ -49,7 +53,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-test: contract-diff lint typecheck pytest
+test: deps contract-diff lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/a2e-faceswap demo
