@@ -1,20 +1,22 @@
-# a2e-faceswap: every target works from a fresh clone; all tools come from .venv (pinned in requirements/dev.txt).
+# a2e-faceswap: every target works from a fresh clone; all tools come from .venv (pinned in requirements/dev.txt)
+# and node_modules/ (Spectral and Prism, pinned in package.json / package-lock.json).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 # base revision for the breaking-change report; empty = the previous commit that changed openapi/a2e.yaml
 BASE ?=
 
-.PHONY: help venv generate contract-diff lint typecheck pytest test demo bench chaos mutation clean
+.PHONY: help venv deps generate contract-diff lint typecheck pytest test demo bench chaos mutation clean
 
 help:
 	@echo "make demo            run the whole face swap workflow against the embedded simulator"
 	@echo "make test            every check: contract-diff, lint, typecheck, pytest"
 	@echo "make generate        regenerate generated/ from openapi/a2e.yaml"
-	@echo "make contract-diff   spec valid, generated/ in sync, examples valid, breaking changes (BASE=rev)"
+	@echo "make contract-diff   spec valid, generated/ in sync, examples valid, breaking changes (BASE=rev), Spectral"
 	@echo "make bench | chaos   benchmarks / full chaos run (not part of make test)"
 	@echo "make mutation        mutmut on the money and file machines (MODULES=\"retry paging\", JOBS=2)"
 
@@ -26,10 +28,19 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 venv: $(STAMP)
 
+# the npm tools of the contract checks, exactly as locked (no install scripts run)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --include=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# both installs side by side (each mostly waits on its registry); a no-op once both stamps are fresh
+deps:
+	$(MAKE) --no-print-directory -j2 $(STAMP) $(NPM_STAMP)
+
 generate: $(STAMP)
 	$(BIN)/python tools/generate.py
 
-contract-diff: $(STAMP)
+contract-diff: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python tools/contract_diff.py $(if $(BASE),--base $(BASE),)
 
 lint: $(STAMP)
@@ -39,10 +50,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy facade/a2e_faceswap tests tools $(wildcard bench/*.py)
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-test: contract-diff lint typecheck pytest
+test: deps contract-diff lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/a2e-faceswap demo
@@ -65,4 +76,4 @@ mutation: $(MUTATION_STAMP)
 	$(BIN)/python tools/mutation.py --max-children $(JOBS) $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build/mutation mutants
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache build/mutation mutants

@@ -19,8 +19,14 @@ json-request-body     a request body is required, is application/json only and i
 success-envelope      exactly one 2xx response, 200, application/json, whose schema is a `oneOf` of two
                       component `$ref`s: the operation's success envelope (a required integer `code` that
                       is `const: 0`, and a `data` property) and BusinessError (A2E's error envelope under
-                      HTTP 200: a required integer `code` that is `not: {const: 0}`), so the two are
-                      disjoint and a parser tells them apart by `code`.
+                      HTTP 200: a required integer `code` with `minimum` 1 or more), so the two are
+                      disjoint and a parser tells them apart by `code`. Disjoint through keywords every
+                      generator reads: `not` is refused in BusinessError's `code`, because generators
+                      that ignore it (openapi-generator, datamodel-code-generator) would see a success
+                      body match both alternatives.
+success-example-first every 200 has named `examples`: the first a success body (`code` 0; a static mock such
+                      as Prism serves the first example, so it must not be an error) and another an error
+                      under HTTP 200 (`code` not 0, the busy answer), so both alternatives are shown.
 error-responses       statuses are explicit codes (no `default`, no `4XX`); every 4xx/5xx answer is
                       application/json with the ErrorResponse schema; every operation documents 401.
 no-response-enums     no `enum` in a schema an answer uses: generated enums reject values they do not
@@ -68,6 +74,7 @@ RULES = (
     "parameters",
     "json-request-body",
     "success-envelope",
+    "success-example-first",
     "error-responses",
     "no-response-enums",
     "schema-examples",
@@ -366,6 +373,7 @@ def _responses(spec: dict[str, Json], op: Operation) -> list[LintProblem]:
         where = f"{op.label} {status}"
         if status == "200":
             problems += _success_union(spec, where, schema)
+            problems += _success_examples(spec, where, media)
         elif status[:1] in ("4", "5") and not (
             isinstance(schema, dict) and schema.get("$ref") == ERROR_SCHEMA
         ):
@@ -418,8 +426,28 @@ def _success_union(spec: dict[str, Json], where: str, schema: Json) -> list[Lint
     return problems
 
 
+def _success_examples(spec: dict[str, Json], where: str, media: Json) -> list[LintProblem]:
+    """The 200's named examples: a success body first, an error under HTTP 200 among the others."""
+    examples = media.get("examples") if isinstance(media, dict) else None
+    if not isinstance(examples, dict) or not examples:
+        return [LintProblem("success-example-first", where, "no named `examples`")]
+    codes = []
+    for raw in examples.values():
+        example, _ = follow(spec, raw)
+        value = example.get("value") if isinstance(example, dict) else None
+        codes.append(value.get("code") if isinstance(value, dict) else None)
+    problems = []
+    if not _is_zero(codes[0]):
+        message = "the first example is not a success body (`code` 0); a static mock serves the first"
+        problems.append(LintProblem("success-example-first", where, message))
+    if not any(type(code) is int and code != 0 for code in codes[1:]):
+        message = "no later example of an error under HTTP 200 (`code` not 0, e.g. the busy answer)"
+        problems.append(LintProblem("success-example-first", where, message))
+    return problems
+
+
 def _business_error(spec: dict[str, Json]) -> list[LintProblem]:
-    """BusinessError, if any operation exists: a required integer `code` that is `not: {const: 0}`."""
+    """BusinessError, if any operation exists: a required integer `code` with `minimum` >= 1, no `not`."""
     if next(iter_operations(spec), None) is None:
         return []
     where = BUSINESS_ERROR_SCHEMA.removeprefix("#")
@@ -430,11 +458,15 @@ def _business_error(spec: dict[str, Json]) -> list[LintProblem]:
     code = _integer_code(spec, {"$ref": BUSINESS_ERROR_SCHEMA})
     if code is None:
         return [LintProblem("success-envelope", where, "has no required integer `code`")]
-    excluded = code.get("not")
-    if not (isinstance(excluded, dict) and set(excluded) == {"const"} and _is_zero(excluded["const"])):
-        message = "`code` is not `not: {const: 0}`, so it overlaps the success envelopes"
-        return [LintProblem("success-envelope", where, message)]
-    return []
+    problems = []
+    minimum = code.get("minimum")
+    if not (type(minimum) is int and minimum >= 1):
+        message = "`code` has no `minimum` of 1 or more, so it overlaps the success envelopes' `code: 0`"
+        problems.append(LintProblem("success-envelope", where, message))
+    if "not" in code:
+        message = "`code` uses `not`, which generators ignore; exclude 0 with `minimum: 1`"
+        problems.append(LintProblem("success-envelope", where, message))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------- schemas

@@ -1,4 +1,4 @@
-"""The contract diff CI runs (`make contract-diff`): four layers, each with a readable report.
+"""The contract diff CI runs (`make contract-diff`): five layers, each with a readable report.
 
     python tools/contract_diff.py [--base REV] [--only LAYER ...] [--spec FILE] [--generated DIR]
                                   [--changelog FILE]
@@ -22,6 +22,11 @@
                  accepted:
                    - change: "property-removed: get_task 200 <TaskResponse>.data.name"   # as printed
                      reason: "A2E stopped sending it."
+
+5. spectral  Spectral's OpenAPI ruleset (`spectral:oas`, openapi/spectral.yaml; Spectral pinned in
+             package.json, installed by make with npm ci) reports no error and no warning other than
+             `info-contact` (tools/_contract_spectral.py). Skipped with a hint when not installed,
+             except under CI.
 
 Every layer runs; the exit status is 1 if any failed, 2 on a usage error, else 0. A layer that cannot
 run for reasons outside the contract (git missing, shallow clone without the spec's history) is reported
@@ -71,6 +76,7 @@ from _contract_common import (
 from _contract_drift import Drift, FileDrift, check_drift, compare_trees
 from _contract_examples import DocExample, check_example, check_examples, collect_examples, survives
 from _contract_lint import RULES, LintProblem, check_validity, lint_spec, validate_openapi
+from _contract_spectral import check_spectral
 
 __all__ = [
     "CHANGELOG",
@@ -96,6 +102,7 @@ __all__ = [
     "check_drift",
     "check_example",
     "check_examples",
+    "check_spectral",
     "check_validity",
     "collect_examples",
     "compare_schemas",
@@ -115,7 +122,7 @@ __all__ = [
     "validate_openapi",
 ]
 
-LAYERS = ("validity", "drift", "examples", "breaking")
+LAYERS = ("validity", "drift", "examples", "breaking", "spectral")
 
 
 def check_breaking(
@@ -194,6 +201,8 @@ def run(
             results.append(check_drift(generated, spec))
         elif layer == "breaking":
             results.append(check_breaking(spec, base, repo, SPEC_IN_REPO, changelog))
+        elif layer == "spectral":
+            results.append(check_spectral(spec))
         elif document is None:
             broken = LayerResult(f"{LAYERS.index(layer) + 1}. {layer}")
             broken.fail(failure)

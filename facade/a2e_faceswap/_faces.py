@@ -32,7 +32,8 @@ def face_list(data: Sequence[WireFaceImage] | Any) -> list[FaceImage]:
 
 def pick_added(images: list[FaceImage], submitted: str) -> FaceImage:
     """add_face_image answers the whole list: find the image just added. A2E may serve it from
-    another CDN host (same path), so match the URL, then the path, then take the newest."""
+    another CDN host (same path), so match the URL, then the path, then take the newest. An empty
+    list cannot hold it and is refused (the contract says `minItems: 1`)."""
     if not images:
         raise UnreadableResponseError(
             "add_face_image answered an empty face list", operation="add_face_image"

@@ -176,9 +176,23 @@ BREAKS: list[tuple[str, Callable[[Spec], None], str, str]] = [
     ),
     (
         "error code may be 0",
-        lambda s: _code(s, "BusinessError").pop("not"),
+        lambda s: _code(s, "BusinessError").pop("minimum"),
         "success-envelope",
-        "components/schemas/BusinessError: `code` is not `not: {const: 0}`",
+        "components/schemas/BusinessError: `code` has no `minimum` of 1 or more",
+    ),
+    (
+        "error code excluding 0 only through not",
+        lambda s: _code(s, "BusinessError").update({"minimum": 0, "not": {"const": 0}}),
+        "success-envelope",
+        "components/schemas/BusinessError: `code` uses `not`, which generators ignore",
+    ),
+    (
+        "busy answer served first",
+        lambda s: _op(s, TASK)["responses"]["200"]["content"]["application/json"].update(
+            examples={"busy_code": {"$ref": "#/components/examples/BusyAnswer"}}
+        ),
+        "success-example-first",
+        "get_task 200: the first example is not a success body",
     ),
     (
         "a 201",

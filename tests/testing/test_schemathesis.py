@@ -1,5 +1,6 @@
 """schemathesis against the simulator: generated requests (valid and invalid) for every operation of
-openapi/a2e.yaml, every answer checked by schemathesis' own checks.
+openapi/a2e.yaml, every answer checked by schemathesis' own checks. (Its stateful phase, sequences that
+follow the spec's `links`, is tests/testing/test_stateful.py.)
 
 Bounded to keep ``make test`` fast: 20 examples per operation and phase, derandomized (the same cases on
 every run, so a failure here is never a fluke), no example database.

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="AddFaceImageRequest")
 @_attrs_define
 class AddFaceImageRequest:
     face_url: str
-    """ URL of the face image to save. """
+    """ URL of the face image to save (`minLength: 1` is this project's bound, not A2E's: an empty URL cannot name a
+    file). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="BatchDetailRequest")
 @_attrs_define
 class BatchDetailRequest:
     ids: list[str]
-    """ Ids of the tasks to fetch. """
+    """ Ids of the tasks to fetch (`minItems: 1` is this project's bound, not A2E's: an empty list asks for
+    nothing). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

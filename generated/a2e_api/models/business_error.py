@@ -18,14 +18,18 @@ class BusinessError:
     the moderation codes 1003 and 1004; any code A2E has not documented), `msg` or `message` says why, and `data` is
     usually absent or null. Without this alternative the contract would only describe the success envelope under 200,
     and a generated parser would fail on such answers instead of reading them. Decision: a separate schema from
-    ErrorResponse (which stays the 4xx/5xx answer) whose `code` excludes 0, so that with the success envelopes' `code:
-    const 0` the two alternatives of a 200 are disjoint (`oneOf`) and a parser can tell them apart by `code` alone.
+    ErrorResponse (which stays the 4xx/5xx answer) whose `code` is at least 1, so that with the success envelopes'
+    `code: const 0` the two alternatives of a 200 are disjoint (`oneOf`) and a parser can tell them apart by `code`
+    alone.
 
     """
 
     code: int
-    """ A2E's error code; never 0 (0 is the success envelope). Which codes may be retried is the client's reading,
-    not A2E's documentation (see the facade's codes module). """
+    """ A2E's error code; never 0 (0 is the success envelope). Written `minimum: 1` rather than `not: {const: 0}`:
+    generators that ignore `not` (openapi-generator, datamodel-code-generator) would otherwise find a success body
+    matching both alternatives. Every code A2E or a third-party client has shown is positive (429, 503, 1003, 1004);
+    a negative code is outside the contract (inference). Which codes may be retried is the client's reading, not
+    A2E's documentation (see the facade's codes module). """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

@@ -12,9 +12,11 @@ T = TypeVar("T", bound="CreatePreviewRequest")
 @_attrs_define
 class CreatePreviewRequest:
     face_url: str
-    """ URL of the face image to swap in. """
+    """ URL of the face image to swap in (`minLength: 1` is this project's bound, not A2E's: an empty URL cannot
+    name a file). """
     video_url: str
-    """ URL of the video (or of a frame image, as in the doc example) to swap the face into. """
+    """ URL of the video (or of a frame image, as in the doc example) to swap the face into (`minLength: 1` is this
+    project's bound, not A2E's: an empty URL cannot name a file). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,11 +17,14 @@ class CreateTaskRequest:
     """Body of create_task (current reference). `name` is required by both the doc page and the reference."""
 
     name: str
-    """ Name of the task. """
+    """ Name of the task (`minLength: 1` is this project's bound: both A2E pages require the name, and the facade
+    finds a task whose creation outcome is unknown by it, so it cannot be empty). """
     face_url: str
-    """ URL of the face image to swap in. """
+    """ URL of the face image to swap in (`minLength: 1` is this project's bound, not A2E's: an empty URL cannot
+    name a file). """
     video_url: str
-    """ URL of the video to swap the face into. """
+    """ URL of the video to swap the face into (`minLength: 1` is this project's bound, not A2E's: an empty URL
+    cannot name a file). """
     cover_url: str | Unset = UNSET
     """ Optional cover image URL. """
     model_version: CreateTaskRequestModelVersion | Unset = UNSET

@@ -19,7 +19,9 @@ class ErrorResponse:
     """
 
     code: int
-    """ A2E's error code; 0 never appears in an error answer. """
+    """ A2E's error code; 0 never appears in an error answer (`minimum: 1`, as in BusinessError, so that a mock does
+    not make up an error body with code 0). No A2E page shows a 4xx/5xx body: that it is this envelope with an
+    integer `code` is an inference from the 200 envelope (integer `code`) and from third-party clients. """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

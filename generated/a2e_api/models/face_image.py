@@ -20,7 +20,9 @@ class FaceImage:
     face_url: str
     """ URL of the face image. It may differ from the submitted URL (another CDN host, same path). """
     user_id: str | Unset = UNSET
-    """ Owner of the image. Described on doc page 01 but absent from its example, hence optional. """
+    """ Owner of the image. Doc page 01 describes "the user ID associated with the image" but names no field and its
+    example has none: the name `user_id` and the string type are inferences (the preview record of doc page 04 names
+    its owner field so), hence optional. """
     created_at: None | str | Unset = UNSET
     """ ISO 8601 date-time in UTC, e.g. "2024-06-21T03:20:22.436Z". No `format` is declared on purpose: the pages
     omit these fields on some answers, and a value A2E leaves empty must not make a whole record unreadable. Absent,

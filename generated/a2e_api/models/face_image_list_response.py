@@ -28,7 +28,9 @@ class FaceImageListResponse:
     """ Always 0: this is the success envelope. An answer with another code under HTTP 200 is a BusinessError, the
     other alternative of every 200 response. """
     data: list[FaceImage]
-    """ The user's face images, the one just added included. """
+    """ The user's face images, the one just added included, hence never empty (`minItems: 1` is this project's
+    reading of doc page 01, whose example lists the new image and an older one). An empty list is outside the
+    contract and the facade refuses it (UnreadableResponseError: the image just added cannot be found in it). """
     msg: None | str | Unset = UNSET
     """ Error or status message (one of the two names A2E uses). """
     message: None | str | Unset = UNSET

@@ -22,7 +22,7 @@ class FaceImagePage:
     rows: list[FaceImage]
     """ The face images of this page. """
     count: int | Unset = UNSET
-    """ Total number of face images. """
+    """ Total number of face images (`minimum: 0` is this project's bound, a count). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,7 +20,8 @@ class TaskRecordsPage:
     rows: list[FaceSwapTask]
     """ The task records of this page. """
     count: int
-    """ Total number of the user's task records (all pages). """
+    """ Total number of the user's task records (all pages). `minimum: 0` is this project's bound (a count); the
+    pages state none. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

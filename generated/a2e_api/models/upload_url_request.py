@@ -14,7 +14,8 @@ T = TypeVar("T", bound="UploadUrlRequest")
 @_attrs_define
 class UploadUrlRequest:
     key: str
-    """ Object key (file name) wanted for the upload. """
+    """ Object key (file name) wanted for the upload (`minLength: 1` is this project's bound: the reference requires
+    the key but states no length). """
     bucket: str | Unset = UNSET
     """ R2 bucket; A2E defaults to 3days-apac. """
     url_prefix: str | Unset = UNSET
@@ -22,13 +23,15 @@ class UploadUrlRequest:
     cdn_domain: str | Unset = UNSET
     """ CDN domain suffix without scheme or path. """
     expires_in: int | Unset = UNSET
-    """ Seconds the upload URL stays valid. """
+    """ Seconds the upload URL stays valid (the reference's minimum is 60). """
     content_type: str | Unset = UNSET
     """ MIME type bound to the upload. """
     file_size: float | Unset = UNSET
-    """ File size in bytes; binds Content-Length. """
+    """ File size in bytes; binds Content-Length (`minimum: 0` is this project's bound: a size cannot be negative;
+    the reference states none). """
     content_length: float | Unset = UNSET
-    """ Content-Length in bytes; takes priority over fileSize. """
+    """ Content-Length in bytes; takes priority over fileSize (`minimum: 0` as for fileSize, this project's bound).
+    """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -109,6 +109,11 @@ def sync_detailed(
 ) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Get the status of one face swap preview.
 
+     Takes the preview's id as the query parameter `_id` (doc page 05 and the reference); answers the
+    preview record (doc page 05 lists five of its fields). A preview is done when `current_status` is
+    `completed` (then `result_url` is the swapped frame) or `failed`. The reference documents 400 for a
+    malformed id; 404 for an unknown id is an inference, as for the other id-taking operations.
+
     Args:
         field_id (str):
 
@@ -138,6 +143,11 @@ def sync(
 ) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Get the status of one face swap preview.
 
+     Takes the preview's id as the query parameter `_id` (doc page 05 and the reference); answers the
+    preview record (doc page 05 lists five of its fields). A preview is done when `current_status` is
+    `completed` (then `result_url` is the swapped frame) or `failed`. The reference documents 400 for a
+    malformed id; 404 for an unknown id is an inference, as for the other id-taking operations.
+
     Args:
         field_id (str):
 
@@ -161,6 +171,11 @@ async def asyncio_detailed(
     field_id: str,
 ) -> Response[BusinessError | PreviewResponse | ErrorResponse]:
     """Get the status of one face swap preview.
+
+     Takes the preview's id as the query parameter `_id` (doc page 05 and the reference); answers the
+    preview record (doc page 05 lists five of its fields). A preview is done when `current_status` is
+    `completed` (then `result_url` is the swapped frame) or `failed`. The reference documents 400 for a
+    malformed id; 404 for an unknown id is an inference, as for the other id-taking operations.
 
     Args:
         field_id (str):
@@ -188,6 +203,11 @@ async def asyncio(
     field_id: str,
 ) -> BusinessError | PreviewResponse | ErrorResponse | None:
     """Get the status of one face swap preview.
+
+     Takes the preview's id as the query parameter `_id` (doc page 05 and the reference); answers the
+    preview record (doc page 05 lists five of its fields). A preview is done when `current_status` is
+    `completed` (then `result_url` is the swapped frame) or `failed`. The reference documents 400 for a
+    malformed id; 404 for an unknown id is an inference, as for the other id-taking operations.
 
     Args:
         field_id (str):

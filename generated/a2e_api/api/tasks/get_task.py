@@ -104,6 +104,10 @@ def sync_detailed(
 ) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Details of one face swap task (the source of truth for its state).
 
+     Answers the whole task record (doc page 09 shows all 14 fields). Finished tasks are read here, not
+    in list_task_statuses. The reference documents 400 for a malformed id; 404 for an unknown id is an
+    inference from A2E's other products.
+
     Args:
         field_id (str):
 
@@ -133,6 +137,10 @@ def sync(
 ) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Details of one face swap task (the source of truth for its state).
 
+     Answers the whole task record (doc page 09 shows all 14 fields). Finished tasks are read here, not
+    in list_task_statuses. The reference documents 400 for a malformed id; 404 for an unknown id is an
+    inference from A2E's other products.
+
     Args:
         field_id (str):
 
@@ -156,6 +164,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[BusinessError | TaskResponse | ErrorResponse]:
     """Details of one face swap task (the source of truth for its state).
+
+     Answers the whole task record (doc page 09 shows all 14 fields). Finished tasks are read here, not
+    in list_task_statuses. The reference documents 400 for a malformed id; 404 for an unknown id is an
+    inference from A2E's other products.
 
     Args:
         field_id (str):
@@ -183,6 +195,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> BusinessError | TaskResponse | ErrorResponse | None:
     """Details of one face swap task (the source of truth for its state).
+
+     Answers the whole task record (doc page 09 shows all 14 fields). Finished tasks are read here, not
+    in list_task_statuses. The reference documents 400 for a malformed id; 404 for an unknown id is an
+    inference from A2E's other products.
 
     Args:
         field_id (str):
