@@ -4,8 +4,12 @@ class and ``outcome_unknown`` (which decides whether a paid create may be sent a
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import httpx
 import pytest
+from a2e_api.models import ErrorResponse, TaskResponse
+from a2e_api.types import Response
 from a2e_faceswap import (
     APIConnectionError,
     APITimeoutError,
@@ -20,7 +24,14 @@ from a2e_faceswap import (
     ServerError,
     UnreadableResponseError,
 )
-from a2e_faceswap._transport import _error_class, error_from_response, map_transport_error
+from a2e_faceswap._endpoints import CREATE_TASK
+from a2e_faceswap._transport import (
+    _accepted,
+    _error_class,
+    _outcome,
+    error_from_response,
+    map_transport_error,
+)
 from a2e_faceswap.errors import A2EError, APIError
 
 SECRET = "sk_mutation_secret_0123"
@@ -230,3 +241,72 @@ def test_a_request_that_could_not_be_built_is_bad_input() -> None:
 def test_the_token_is_scrubbed_from_a_transport_failure() -> None:
     for exc in (httpx.ConnectError(f"to {SECRET}", request=_REQUEST), httpx.InvalidURL(f"/{SECRET}")):
         assert SECRET not in str(map_transport_error("op", exc, SECRET))
+
+
+# ------------------------------------------------------------------ a finished call: success or error
+
+_TASK = {"code": 0, "data": {"_id": "a" * 24, "current_status": "initialized"}}
+
+
+def _answer(status: int, parsed: object) -> tuple[httpx.Response, Response[object]]:
+    response = httpx.Response(status, json=_TASK)
+    detailed: Response[object] = Response(
+        status_code=HTTPStatus.OK, content=response.content, headers={}, parsed=parsed
+    )
+    return response, detailed
+
+
+@pytest.mark.parametrize(("status", "success"), [(199, False), (200, True), (299, True), (300, False)])
+def test_a_parsed_success_counts_only_under_2xx(status: int, success: bool) -> None:
+    parsed = TaskResponse.from_dict(_TASK)
+    response, detailed = _answer(status, parsed)
+    if success:
+        assert _outcome(CREATE_TASK, SECRET, response, detailed, None) is parsed
+    else:
+        with pytest.raises(APIError) as caught:
+            _outcome(CREATE_TASK, SECRET, response, detailed, None)
+        assert caught.value.status == status
+
+
+def test_a_parse_error_an_error_model_or_no_model_is_an_error() -> None:
+    response, detailed = _answer(200, TaskResponse.from_dict(_TASK))
+    problem = KeyError("data")
+    with pytest.raises(UnreadableResponseError) as caught:
+        _outcome(CREATE_TASK, SECRET, response, detailed, problem)
+    assert caught.value.__cause__ is problem
+    assert caught.value.message == "the answer does not match the contract (KeyError: 'data')"
+    refused = httpx.Response(200, json={"code": 400, "msg": "bad face"})
+    error_model = Response(
+        status_code=HTTPStatus(200),
+        content=refused.content,
+        headers={},
+        parsed=ErrorResponse.from_dict({"code": 400, "msg": "bad face"}),
+    )
+    with pytest.raises(BadRequestError):
+        _outcome(CREATE_TASK, SECRET, refused, error_model, None)
+    with pytest.raises(UnreadableResponseError):
+        _outcome(CREATE_TASK, SECRET, response, None, None)
+
+
+def test_no_answer_at_all_is_the_transport_failure() -> None:
+    cut = httpx.ReadError("reset", request=_REQUEST)
+    with pytest.raises(APIConnectionError) as caught:
+        _outcome(CREATE_TASK, SECRET, None, None, cut)
+    assert caught.value.operation == "create_task"
+    assert caught.value.outcome_unknown is True
+    assert caught.value.__cause__ is cut
+
+
+@pytest.mark.parametrize(
+    ("status", "accept", "expected"),
+    [
+        (199, (), False),
+        (200, (), True),
+        (299, (), True),
+        (300, (), False),
+        (416, (416,), True),
+        (416, (), False),
+    ],
+)
+def test_which_statuses_a_raw_call_accepts(status: int, accept: tuple[int, ...], expected: bool) -> None:
+    assert _accepted(status, frozenset(accept)) is expected
