@@ -74,6 +74,16 @@ def test_a_cut_name_loses_the_blanks_at_the_cut() -> None:
     assert _bare("%20%20x.mp4") == "x.mp4"
 
 
+def test_a_cut_never_splits_a_character() -> None:
+    assert _bare("a" + "%C3%A9" * 200) == "a" + "\u00e9" * ((MAX_NAME_BYTES - 1) // 2)
+
+
+def test_a_target_whose_name_is_not_utf8_is_still_saved(tmp_path: Path) -> None:
+    target = tmp_path / os.fsdecode(b"r\xff.mp4")
+    _save(target, b"abc")
+    assert (tmp_path / os.fsdecode(b"r\xff.mp4")).read_bytes() == b"abc"
+
+
 def test_a_name_without_an_extension_is_capped_too() -> None:
     assert _bare("n" * 400) == "n" * MAX_NAME_BYTES
 
@@ -115,8 +125,9 @@ def test_the_reference_mark_is_the_newest_one_a_window_old() -> None:
     watch = RateWatch(min_rate=1, window=32.0)
     watch.start(0.0)
     watch.feed(1.0, 100)
-    with pytest.raises(APITimeoutError):
+    with pytest.raises(APITimeoutError) as caught:
         watch.feed(33.0, 0)  # nothing since t=1
+    assert caught.value.message.startswith("the download slowed to 0 bytes/s over the last 32.0s")
 
 
 def test_marks_closer_than_a_32nd_of_the_window_are_not_taken() -> None:
@@ -293,9 +304,12 @@ def test_the_temporary_file_name_is_tried_a_bounded_number_of_times(
 
     (tmp_path / ".out.mp4.deadbeef.part").touch()
     monkeypatch.setattr(secrets, "token_hex", same)
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError) as caught:
         _download._create_temp(tmp_path, "out.mp4")
     assert calls == [4] * 100
+    assert caught.value.errno == errno.EEXIST
+    assert caught.value.strerror == "no free temporary file name"
+    assert caught.value.filename == str(tmp_path)
 
 
 def test_a_directory_in_the_way_is_named(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ or goes under an unchanged status, the first decision's ``notify``, and the poll
 
 from __future__ import annotations
 
-from a2e_faceswap import RetryPolicy, Task
+from a2e_faceswap import RetryPolicy, ServerError, Task
 from a2e_faceswap._polling import Sleep, WaitMachine
 
 
@@ -46,3 +46,15 @@ def test_the_jitter_shortens_each_interval_by_the_machine_s_draw() -> None:
     record = _task("processing")
     assert machine.observe(record, 0.0) == Sleep(0.9, record)
     assert machine.observe(record, 1.0) == Sleep(1.8, None)
+
+
+def test_a_poll_error_waits_the_policy_s_delay_with_the_machine_s_draw() -> None:
+    machine = WaitMachine[Task](
+        "t1",
+        now=0.0,
+        timeout=None,
+        poll_interval=1.0,
+        retry=RetryPolicy(initial_delay=2.0, jitter=0.5),
+        random=lambda: 1.0,
+    )
+    assert machine.observe_error(ServerError("x", status=503), 0.0) == Sleep(1.0)
