@@ -162,3 +162,26 @@ def test_still_unknown_keeps_every_field_and_chains_the_earlier_error() -> None:
 )
 def test_inputs_at_the_edges_of_the_path_rule(sent: str, recorded: str, same: bool) -> None:
     assert same_input(sent, recorded) is same
+
+
+def test_an_inconclusive_lookup_that_starts_exactly_at_the_window_s_end_is_the_last() -> None:
+    policy = RetryPolicy(max_retries=2, initial_delay=5.0, jitter=0.0, settle_window=2.0)
+    clock = Clock()
+    flow = _flow(clock, policy)
+    step = flow.after_error(LOST)
+    assert step == Lookup(2.0)  # the backoff (5 s) clipped to the window's end
+    clock.t += step.delay
+    stranger = Task.from_wire(
+        {
+            "_id": "c" * 24,
+            "name": "mine",
+            "current_status": "initialized",
+            "face_url": "https://media.example.com/in/other.jpg",
+            "video_url": VIDEO,
+            "createdAt": START.isoformat(),
+        }
+    )
+    outcome = flow.after_lookup_page(_page([stranger]))
+    assert isinstance(outcome, GiveUp)
+    assert isinstance(outcome.error, CreateOutcomeUnknownError)
+    assert outcome.error.reason == f"record {'c' * 24} has our name but other inputs"

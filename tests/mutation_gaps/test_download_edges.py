@@ -14,6 +14,7 @@ import pytest
 from a2e_faceswap import (
     APIConnectionError,
     APITimeoutError,
+    InvalidInputError,
     LocalFileError,
     UnreadableResponseError,
     _download,
@@ -387,3 +388,74 @@ def test_a_206_to_a_whole_file_request_is_named_in_the_refusal() -> None:
     error = caught.value
     assert error.message == "a 206 answer (Content-Range 'bytes 5-9/10') to a request for the whole file"
     assert (error.status, error.operation) == (206, "download")
+
+
+# ------------------------------------------------------------------ where the file goes
+
+
+def test_a_path_that_cannot_be_inspected_is_named(tmp_path: Path) -> None:
+    path = tmp_path / ("d" * 300) / "x.mp4"
+    with pytest.raises(LocalFileError) as caught:
+        Destination.of(str(path))
+    assert str(caught.value) == f"could not inspect {str(path)!r}: File name too long"
+    assert caught.value.filename == str(path)
+
+
+def test_a_folder_that_cannot_be_created_is_named(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"")
+    folder = tmp_path / "file" / "sub"
+    with pytest.raises(LocalFileError) as caught:
+        Destination.of(f"{folder}{os.sep}").prepare()
+    assert str(caught.value) == f"could not create the directory {str(folder)!r}: Not a directory"
+    assert caught.value.filename == str(folder)
+
+
+def test_the_write_probe_is_a_hidden_file_that_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names: list[str] = []
+    create = _download._create_temp
+
+    def recording(folder: Path, name: str) -> tuple[int, Path]:
+        names.append(name)
+        return create(folder, name)
+
+    monkeypatch.setattr(_download, "_create_temp", recording)
+    Destination(tmp_path, None).prepare()
+    assert names == ["probe"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_in_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(folder: Path, name: str) -> tuple[int, Path]:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_download, "_create_temp", refuse)
+    with pytest.raises(LocalFileError) as caught:
+        Destination(tmp_path, "x.mp4").prepare()
+    assert str(caught.value) == f"could not write in {str(tmp_path)!r}: Permission denied"
+    assert caught.value.filename == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("min_rate", "window", "message"),
+    [
+        (True, 1, "min_rate must be a finite number >= 0, got True"),
+        ("9", 1, "min_rate must be a finite number >= 0, got '9'"),
+        (float("inf"), 1, "min_rate must be a finite number >= 0, got inf"),
+        (-1, 1, "min_rate must be a finite number >= 0, got -1"),
+        (1, 0, "rate_window must be a finite number > 0, got 0"),
+        (1, float("nan"), "rate_window must be a finite number > 0, got nan"),
+    ],
+)
+def test_rate_settings_out_of_range_are_refused(min_rate: object, window: object, message: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        RateWatch.of(min_rate, window)
+    assert str(caught.value) == message
+
+
+def test_a_minimum_rate_of_zero_turns_the_watch_off() -> None:
+    watch = RateWatch.of(0, 0.5)
+    assert (watch.min_rate, watch.window) == (0.0, 0.5)
+    watch.start(0.0)
+    watch.feed(100.0, 0)
