@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from a2e_faceswap import A2E, AsyncA2E, RetryPolicy
+from a2e_faceswap import AsyncA2E, RetryPolicy
 from a2e_faceswap.testing import Simulator
 from attrs import define
 
-from tests.facade.support import as_async
+from tests.facade.support import Clients
 
 #: Retries as the real defaults, but with millisecond delays.
 FAST_RETRY = RetryPolicy(
@@ -59,22 +59,16 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def make_api(kind: str, env: Env) -> AsyncIterator[MakeApi]:
-    made: list[A2E | AsyncA2E] = []
+    clients = Clients(kind)
 
     def make(**kwargs: Any) -> AsyncA2E:
         kwargs.setdefault("api_key", env.token)
         kwargs.setdefault("base_url", env.sim.base_url)
         kwargs.setdefault("retry_policy", FAST_RETRY)
-        client: A2E | AsyncA2E = A2E(**kwargs) if kind == "sync" else AsyncA2E(**kwargs)
-        made.append(client)
-        return as_async(client)
+        return clients.make(**kwargs)
 
     yield make
-    for client in made:
-        if isinstance(client, AsyncA2E):
-            await client.close()
-        else:
-            client.close()
+    await clients.close()
 
 
 @pytest.fixture

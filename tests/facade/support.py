@@ -101,3 +101,24 @@ def as_async(client: A2E | AsyncA2E) -> AsyncA2E:
 def unwrap(client: AsyncA2E) -> A2E | AsyncA2E:
     """The real client behind ``as_async``."""
     return cast(A2E, client._target) if isinstance(client, _AsAsync) else client
+
+
+class Clients:
+    """Builds ``A2E`` or ``AsyncA2E`` (``kind``: "sync" or "async"), each behind the async surface,
+    and closes every client it built (``await clients.close()``)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._made: list[A2E | AsyncA2E] = []
+
+    def make(self, **options: Any) -> AsyncA2E:
+        client: A2E | AsyncA2E = A2E(**options) if self.kind == "sync" else AsyncA2E(**options)
+        self._made.append(client)
+        return as_async(client)
+
+    async def close(self) -> None:
+        for client in self._made:
+            if isinstance(client, AsyncA2E):
+                await client.close()
+            else:
+                client.close()

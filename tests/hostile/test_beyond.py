@@ -6,13 +6,12 @@ file is left behind (sync and async)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from a2e_faceswap import (
-    A2E,
     A2EError,
     APIConnectionError,
     APIError,
@@ -21,7 +20,7 @@ from a2e_faceswap import (
     UnreadableResponseError,
 )
 
-from tests.facade.support import as_async, listing
+from tests.facade.support import Clients, listing
 from tests.hostile._server import Conn, HostileServer, Request, envelope
 
 ID = "a" * 24
@@ -29,25 +28,12 @@ TOKEN = "sk_hostile_beyond_0123456789"
 MakeClient = Callable[[str], AsyncA2E]
 
 
-@pytest.fixture(params=["sync", "async"])
-async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClient]:
-    made: list[A2E | AsyncA2E] = []
-
+@pytest.fixture
+def make_client(clients: Clients) -> MakeClient:
     def make(base_url: str) -> AsyncA2E:
-        if request.param == "sync":
-            client = A2E(TOKEN, base_url=base_url, max_retries=0)
-            made.append(client)
-            return as_async(client)
-        aclient = AsyncA2E(TOKEN, base_url=base_url, max_retries=0)
-        made.append(aclient)
-        return aclient
+        return clients.make(api_key=TOKEN, base_url=base_url, max_retries=0)
 
-    yield make
-    for client in made:
-        if isinstance(client, AsyncA2E):
-            await client.close()
-        else:
-            client.close()
+    return make
 
 
 def _answer(body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Callable[[Request, Conn], None]:

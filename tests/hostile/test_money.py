@@ -11,16 +11,16 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from a2e_faceswap import A2E, AsyncA2E, CreateOutcomeUnknownError, RetryPolicy, ServerError
+from a2e_faceswap import AsyncA2E, CreateOutcomeUnknownError, RetryPolicy, ServerError
 from a2e_faceswap.testing import FaultKind, Simulator
 
 from tests.conftest import MakeSim
-from tests.facade.support import as_async
+from tests.facade.support import Clients
 from tests.hostile._server import Conn, HostileServer, Request, envelope
 
 FACE = "https://media.example.com/jobs/face.jpg"
@@ -37,26 +37,13 @@ def _policy(window: float, max_retries: int = 2) -> RetryPolicy:
     )
 
 
-@pytest.fixture(params=["sync", "async"])
-async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClient]:
-    made: list[A2E | AsyncA2E] = []
-
+@pytest.fixture
+def make_client(clients: Clients) -> MakeClient:
     def make(base_url: str, window: float, api_key: str = TOKEN, **options: Any) -> AsyncA2E:
         options.setdefault("retry_policy", _policy(window))
-        if request.param == "sync":
-            client = A2E(api_key, base_url=base_url, **options)
-            made.append(client)
-            return as_async(client)
-        aclient = AsyncA2E(api_key, base_url=base_url, **options)
-        made.append(aclient)
-        return aclient
+        return clients.make(api_key=api_key, base_url=base_url, **options)
 
-    yield make
-    for client in made:
-        if isinstance(client, AsyncA2E):
-            await client.close()
-        else:
-            client.close()
+    return make
 
 
 # ------------------------------------------------------------------ against the simulator

@@ -8,7 +8,7 @@ import base64
 import json
 import logging
 import traceback
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from tests.facade.support import as_async
+from tests.facade.support import Clients
 from tests.hostile._server import Conn, HostileServer, Request, envelope
 
 #: Tokens of printable characters (what construction accepts), long enough to be a token.
@@ -219,26 +219,13 @@ def _leaks(token: str, text: str) -> list[str]:
     return sorted(form for form in forms if form in text)
 
 
-@pytest.fixture(params=["sync", "async"])
-async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClient]:
-    made: list[A2E | AsyncA2E] = []
-
+@pytest.fixture
+def make_client(clients: Clients) -> MakeClient:
     def make(base_url: str, api_key: str = TOKEN, **options: Any) -> AsyncA2E:
         options.setdefault("retry_policy", RetryPolicy(max_retries=1, initial_delay=0.01, jitter=0.0))
-        if request.param == "sync":
-            client = A2E(api_key, base_url=base_url, **options)
-            made.append(client)
-            return as_async(client)
-        aclient = AsyncA2E(api_key, base_url=base_url, **options)
-        made.append(aclient)
-        return aclient
+        return clients.make(api_key=api_key, base_url=base_url, **options)
 
-    yield make
-    for client in made:
-        if isinstance(client, AsyncA2E):
-            await client.close()
-        else:
-            client.close()
+    return make
 
 
 def _task(**fields: Any) -> dict[str, Any]:
