@@ -202,32 +202,29 @@ async def test_create_whose_answer_was_lost_returns_the_existing_task(
 
 
 @pytest.mark.parametrize(
-    "fault", [FaultKind.HTTP_500, FaultKind.HTTP_503, FaultKind.RESET, FaultKind.MALFORMED_JSON]
+    ("fault", "looked_up"),
+    [
+        # may have been applied: looked up until the settle window ends, then sent again
+        (FaultKind.HTTP_500, True),
+        (FaultKind.HTTP_503, True),
+        (FaultKind.RESET, True),
+        (FaultKind.MALFORMED_JSON, True),
+        # refused for load, so certainly not applied: sent again at once, no lookup
+        (FaultKind.CODE_BUSY, False),
+        (FaultKind.HTTP_429, False),
+    ],
 )
-async def test_create_that_may_have_been_applied_is_looked_up_until_the_window_ends_then_sent_again(
-    api: AsyncA2E, env: Env, fault: FaultKind
+async def test_a_create_that_failed_is_sent_again_once_safe(
+    api: AsyncA2E, env: Env, fault: FaultKind, looked_up: bool
 ) -> None:
     creates, lookups = env.requests_to("create_task"), env.requests_to("list_task_records")
     env.sim.faults.script("create_task", [fault])
     task = await api.tasks.create(face=FACE, video=VIDEO)
     assert task.name is not None
     assert env.sim.stats.tasks_created_by_name[task.name] == 1
-    assert env.requests_to("list_task_records") > lookups
+    assert (env.requests_to("list_task_records") > lookups) is looked_up
     assert env.requests_to("create_task") == creates + 2
     assert len(env.sim.tasks(env.token)) == 1
-
-
-@pytest.mark.parametrize("fault", [FaultKind.CODE_BUSY, FaultKind.HTTP_429])
-async def test_create_refused_for_load_is_sent_again_without_a_lookup(
-    api: AsyncA2E, env: Env, fault: FaultKind
-) -> None:
-    creates, lookups = env.requests_to("create_task"), env.requests_to("list_task_records")
-    env.sim.faults.script("create_task", [fault])
-    task = await api.tasks.create(face=FACE, video=VIDEO)
-    assert task.name is not None
-    assert env.sim.stats.tasks_created_by_name[task.name] == 1
-    assert env.requests_to("list_task_records") == lookups
-    assert env.requests_to("create_task") == creates + 2
 
 
 async def test_create_connect_error_is_sent_again_without_lookup(
