@@ -208,6 +208,10 @@ def test_a_page_size_of_one_stops_at_the_boundaries(
     assert _walk(PageCursor(1), pages, total)[0] == asked
 
 
+def test_a_short_page_ends_the_walk_whatever_the_count_says() -> None:
+    assert _walk(PageCursor(2), {1: ["a", "b"], 2: ["c"], 3: ["d"]}, 10) == ([1, 2], ["a", "b", "c"])
+
+
 def test_a_walk_can_start_on_a_later_page_and_ends_with_nothing_more() -> None:
     cursor = PageCursor(2, first_page=3)
     assert cursor.page_size == 2
