@@ -17,6 +17,7 @@ import typer
 from rich.text import Text
 
 from .._client import A2E
+from ..cli import install_hint
 from ._output import Stopwatch
 from ._problems import UsageProblem
 from ._render import human_duration, human_size, jsonable
@@ -96,7 +97,7 @@ def demo(
         except ImportError as error:
             raise UsageProblem(
                 f"the demo needs the simulator, which is not installed ({error.name} is missing)",
-                "pip install 'a2e-faceswap[testing]'",
+                install_hint("cli", "testing"),
             ) from error
         folder = output or Path(tempfile.mkdtemp(prefix="a2e-faceswap-demo-"))
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ..cli import install_hint
 from ._problems import UsageProblem
 from ._session import session_of
 
@@ -43,7 +44,7 @@ def sim(ctx: typer.Context) -> None:
         except ImportError as error:
             raise UsageProblem(
                 f"the simulator is not installed ({error.name} is missing)",
-                "pip install 'a2e-faceswap[testing]'",
+                install_hint("cli", "testing"),
             ) from error
 
         def human(started: Simulator) -> None:
