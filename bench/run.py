@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+import base_install
 import download_memory
 import fanout
 import httpx
@@ -81,6 +82,8 @@ def run(quick: bool) -> list[Figure]:
     figures.append(polling.measure())
     step("download memory")
     figures.append(download_memory.measure(size=(64 << 20) if quick else download_memory.GIB))
+    step("base install (fresh venv, pip install .)")
+    figures += base_install.measure()
     step("import time")
     figures.append(import_time.measure(runs=5 if quick else 15))
     step("simulator capacity")
