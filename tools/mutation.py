@@ -110,7 +110,10 @@ def stage(rev: str | None) -> None:
 
 
 def run_mutmut(globs: list[str], max_children: int) -> None:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # a test's child process imports the staged (unmutated) package, never the working copy's (the
+    # editable install's path), which may be another revision or half edited
+    path = os.pathsep.join(p for p in (str(STAGE / "src"), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path}
     command = [str(MUTMUT), "run", "--max-children", str(max_children), *globs]
     subprocess.run(command, cwd=STAGE, env=env, check=True)
 
