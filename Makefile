@@ -55,7 +55,17 @@ pytest: $(STAMP) $(NPM_STAMP)
 
 test: deps contract-diff lint typecheck pytest
 
-demo: $(STAMP)
+# the demo needs only the package with its cli and testing extras, at dev.txt's pins (hatchling and
+# editables to build it in place, as make venv does); a venv of make venv serves as it is
+DEMO_STAMP := $(VENV)/.demo-installed
+$(DEMO_STAMP): requirements/dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/dev.txt hatchling editables
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/dev.txt \
+		--no-build-isolation -e '.[cli,testing]'
+	touch $@
+
+demo: $(if $(wildcard $(STAMP)),$(STAMP),$(DEMO_STAMP))
 	$(BIN)/a2e-faceswap demo
 
 bench: $(STAMP)
