@@ -3,39 +3,38 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import attrs
 import httpx
 
 from ._faces import AsyncFaces, Faces
-from ._logging import RequestLog, setup_from_env
+from ._logging import RequestLog, redact_headers, setup_from_env
 from ._previews import AsyncPreviews, Previews
 from ._retry import RetryPolicy
 from ._tasks import AsyncTasks, Tasks
 from ._transport import (
+    _ACCEPT_ENCODING,
     NOT_GIVEN,
+    USER_AGENT,
     AsyncTransport,
     Config,
     LoopPools,
     NotGiven,
+    OneLoopPool,
     SyncTransport,
     TimeoutArg,
-    make_auth,
 )
 from ._uploads import AsyncUploads, Uploads
 from ._validation import check_request_timeout, resolve_base_url
-from ._version import __version__
 from .errors import AuthenticationError, InvalidInputError
 
 __all__ = ["A2E", "DEFAULT_TIMEOUT", "AsyncA2E"]
 
 #: 60 s per request (10 s to connect).
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-_Hooks = dict[str, list[Callable[..., Any]]]
-_USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
 
 
 def clean_token(key: str) -> str:
@@ -61,6 +60,27 @@ def _check_token(token: str) -> None:
             )
 
 
+def _check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise InvalidInputError(
+            f"default_headers must map header names to strings, got {redact_headers(headers)!r}"
+            if isinstance(headers, Mapping)
+            else f"default_headers must be a mapping, got {type(headers).__name__}"
+        )
+    return dict(headers)
+
+
+def _check_http_client(http_client: object, expected: type[httpx.Client | httpx.AsyncClient]) -> None:
+    if http_client is not None and not isinstance(http_client, expected):
+        raise InvalidInputError(
+            f"http_client must be an httpx.{expected.__name__}, got {type(http_client).__name__}"
+        )
+
+
 def _build_config(
     api_key: str | None,
     base_url: str | None,
@@ -68,6 +88,7 @@ def _build_config(
     timeout: float | httpx.Timeout | None,
     max_retries: int | None,
     retry_policy: RetryPolicy | None,
+    default_headers: Mapping[str, str] | None,
 ) -> Config:
     setup_from_env()
     key = api_key if api_key is not None else os.environ.get("A2E_API_KEY")
@@ -85,22 +106,15 @@ def _build_config(
     policy = retry_policy or RetryPolicy()
     if max_retries is not None:
         policy = attrs.evolve(policy, max_retries=max_retries)
+    headers = {"User-Agent": USER_AGENT, **_check_headers(default_headers)}
+    headers["Accept-Encoding"] = _ACCEPT_ENCODING  # what the transport decodes: not the user's to change
     return Config(
         base_url=resolve_base_url(base_url, region, os.environ.get("A2E_BASE_URL") or None),
         token=token,
         timeout=check_request_timeout(timeout),
         retry=policy,
+        headers=headers,
     )
-
-
-def _http_options(config: Config) -> dict[str, Any]:
-    return {
-        "base_url": config.base_url,
-        "auth": make_auth(config),
-        "timeout": config.timeout,
-        "headers": {"User-Agent": _USER_AGENT},
-        "follow_redirects": False,
-    }
 
 
 def _check_options(timeout: TimeoutArg, max_retries: int | NotGiven) -> None:
@@ -146,6 +160,14 @@ class A2E(_Common):
     ``timeout`` is the default per-request timeout (every method also takes ``timeout=``);
     ``max_retries`` (default 2) overrides ``retry_policy.max_retries``.
 
+    ``http_client``: your own ``httpx.Client`` (proxies, mTLS, a custom transport such as
+    ``httpx.MockTransport``, respx); it is used as is and never closed by the client. Its base_url,
+    auth, event hooks, redirect and timeout settings do not apply to API calls (we send absolute URLs,
+    our token to the API origin only, no redirects, our timeouts). Without it the client makes its own,
+    which honours the proxy settings of the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)
+    and ``SSL_CERT_FILE``, like any httpx client (``trust_env``). ``default_headers`` are added to every
+    API request (not to downloads or uploads, which go to other hosts).
+
     Use it as a context manager (or call ``close()``) to close its connection pool.
     """
 
@@ -164,11 +186,20 @@ class A2E(_Common):
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
+        _check_http_client(http_client, httpx.Client)
+        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
         log = RequestLog(config.token)
-        hooks: _Hooks = {"request": [log.request], "response": [log.response]}
-        self._bind(SyncTransport(config, httpx.Client(**_http_options(config), event_hooks=hooks)))
+        if http_client is not None:
+            self._bind(SyncTransport(config, http_client, log, owns_http=False))
+        else:
+            self._bind(
+                SyncTransport(
+                    config, httpx.Client(timeout=config.timeout, headers=config.headers), log, owns_http=True
+                )
+            )
 
     def _bind(self, transport: SyncTransport) -> None:
         self._transport = transport
@@ -205,6 +236,8 @@ class AsyncA2E(_Common):
 
     It may serve successive event loops (several ``asyncio.run()`` calls): each loop gets its own
     connection pool, closed when that loop ends (see ``LoopPools``); ``close()`` closes the running one's.
+    An ``http_client`` (an ``httpx.AsyncClient``, see ``A2E``) is used as is, in the event loop it is
+    first used in: using it from another loop raises ``InvalidInputError``; it is never closed by us.
     """
 
     uploads: AsyncUploads
@@ -222,12 +255,17 @@ class AsyncA2E(_Common):
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy)
+        _check_http_client(http_client, httpx.AsyncClient)
+        config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
         log = RequestLog(config.token)
-        hooks: _Hooks = {"request": [log.arequest], "response": [log.aresponse]}
-        pools = LoopPools(lambda: httpx.AsyncClient(**_http_options(config), event_hooks=hooks))
-        self._bind(AsyncTransport(config, pools))
+        if http_client is not None:
+            self._bind(AsyncTransport(config, OneLoopPool(http_client), log, owns_http=False))
+        else:
+            pools = LoopPools(lambda: httpx.AsyncClient(timeout=config.timeout, headers=config.headers))
+            self._bind(AsyncTransport(config, pools, log, owns_http=True))
 
     def _bind(self, transport: AsyncTransport) -> None:
         self._transport = transport

@@ -21,8 +21,16 @@ injects this call's ``timeout=`` into ``request()`` and remembers the ``httpx.Re
   variable set only while an API request runs. The two raw calls set no deadline: a download keeps
   httpx's per-read timeouts (its own idle / rate bounds live in ``_download``);
 * no generated ``AuthenticatedClient`` exists, so its attrs ``repr`` (which prints the token) cannot
-  leak through a traceback or a debugger. The token is applied by ``_BearerAuth``, an ``httpx.Auth``
-  that only signs requests to the API's own origin (never a CDN or a pre-signed upload URL).
+  leak through a traceback or a debugger. The token is applied by ``_RequestAuth``, an ``httpx.Auth``
+  passed with each request, that only signs requests to the API's own origin (never a CDN or a
+  pre-signed upload URL) and writes the request log (``RequestLog``).
+
+The ``httpx`` client (``http``) may be the user's (``A2E(http_client=...)``): everything above is
+applied per request, never by changing that client (its base_url, auth, event hooks, headers,
+redirect and timeout settings are overridden for our calls, not touched): API URLs are absolute, sent
+with ``follow_redirects=False``, our ``timeout``, ``Accept-Encoding`` and ``default_headers``. Only the
+network guard wraps the pool's backend in place (it changes nothing outside our API requests). A
+client the user passes is never closed by us.
 """
 
 from __future__ import annotations
@@ -53,10 +61,11 @@ from a2e_api.types import Response
 from attrs import frozen
 
 from . import _parsing, codes
-from ._logging import logger, scrub, scrub_bytes
+from ._logging import RequestLog, logger, scrub, scrub_bytes
 from ._reading import ERROR_LIMIT, BodyReader, Deadline
 from ._retry import RetryCount, RetryPolicy
 from ._validation import check_request_timeout
+from ._version import __version__
 from .errors import (
     A2EError,
     APIConnectionError,
@@ -76,11 +85,13 @@ from .errors import (
 
 __all__ = [
     "NOT_GIVEN",
+    "USER_AGENT",
     "AsyncTransport",
     "Config",
     "Endpoint",
     "LoopPools",
     "NotGiven",
+    "OneLoopPool",
     "SyncTransport",
     "TimeoutArg",
     "error_from_response",
@@ -138,23 +149,38 @@ class Config:
     token: str = attrs.field(repr=False)
     timeout: float | httpx.Timeout | None
     retry: RetryPolicy
+    #: Sent with every API request (not with downloads or uploads to other hosts): ours, then the
+    #: user's ``default_headers``.
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
-class _BearerAuth(httpx.Auth):
-    """``Authorization: Bearer <token>`` on requests to the API origin only."""
+class _RequestAuth(httpx.Auth):
+    """Passed with each request: ``Authorization: Bearer <token>`` on requests to the API origin only
+    (none when ``token`` is empty: raw calls), and the request log, hop by hop (in place of event hooks,
+    which would have to be added to a user's client)."""
 
-    def __init__(self, token: str, base_url: str) -> None:
+    def __init__(self, token: str, base_url: str, log: RequestLog) -> None:
         self._token = token
         self._origin = httpx.URL(base_url)
+        self._log = log
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         url = request.url
-        if (url.scheme, url.host, url.port) == (self._origin.scheme, self._origin.host, self._origin.port):
+        if self._token and (url.scheme, url.host, url.port) == (
+            self._origin.scheme,
+            self._origin.host,
+            self._origin.port,
+        ):
             request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
+        self._log.request(request)
+        response = yield request
+        for n, hop in enumerate((*response.history, response)):  # redirects followed (downloads)
+            if n:
+                self._log.request(hop.request)
+            self._log.response(hop)
 
     def __repr__(self) -> str:
-        return f"_BearerAuth(origin={str(self._origin)!r}, token={_REDACTED!r})"
+        return f"_RequestAuth(origin={str(self._origin)!r}, token={_REDACTED!r})"
 
 
 # ------------------------------------------------------------------ network guard (whole-attempt deadline)
@@ -266,6 +292,7 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
 #: API answers may be compressed with what ``BodyReader`` decodes, and nothing else.
 _ACCEPT_ENCODING = "gzip, deflate"
 _guarded: weakref.WeakSet[httpx.Client | httpx.AsyncClient] = weakref.WeakSet()
+USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
 
 
 def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
@@ -283,7 +310,6 @@ def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
             pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
         elif isinstance(backend, httpcore.AsyncNetworkBackend):
             pool._network_backend = _AsyncGuardedBackend(backend)  # type: ignore[union-attr]
-    http.headers["Accept-Encoding"] = _ACCEPT_ENCODING  # what BodyReader decodes (downloads ask identity)
     _guarded.add(http)
 
 
@@ -291,13 +317,18 @@ def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
 
 
 def _prepare(
-    http: httpx.Client | httpx.AsyncClient, timeout: float | httpx.Timeout | None, kwargs: dict[str, Any]
+    http: httpx.Client | httpx.AsyncClient,
+    config: Config,
+    timeout: float | httpx.Timeout | None,
+    kwargs: dict[str, Any],
 ) -> tuple[httpx.Request, Deadline]:
+    """The request of one attempt: an absolute URL (``http`` may have no base_url, or another one)
+    and our headers, whatever ``http``'s defaults are."""
     now = time.monotonic()
     deadline = Deadline.start(timeout, now)
+    kwargs["url"] = config.base_url + kwargs["url"]  # the generated paths start with '/'
     request = http.build_request(**kwargs, timeout=deadline.phases(timeout, now))
-    if request.headers.get("Accept-Encoding") != _ACCEPT_ENCODING:  # set once on our clients
-        request.headers["Accept-Encoding"] = _ACCEPT_ENCODING
+    request.headers.update(config.headers)
     return request, deadline
 
 
@@ -354,10 +385,11 @@ class _RequestView:
     def request(self, **kwargs: Any) -> httpx.Response:
         http = self._t.http
         _guard_network(http)
-        request, deadline = _prepare(http, self._timeout, kwargs)
+        request, deadline = _prepare(http, self._t.config, self._timeout, kwargs)
         token = _DEADLINE.set(deadline)
         try:
-            with contextlib.closing(http.send(request, stream=True)) as response:
+            send = http.send(request, stream=True, auth=self._t.auth, follow_redirects=False)
+            with contextlib.closing(send) as response:
                 body = _read(response, BodyReader(response, self._operation, deadline))
         finally:
             _DEADLINE.reset(token)
@@ -377,10 +409,10 @@ class _AsyncRequestView:
     async def request(self, **kwargs: Any) -> httpx.Response:
         http = self._t.http
         _guard_network(http)
-        request, deadline = _prepare(http, self._timeout, kwargs)
+        request, deadline = _prepare(http, self._t.config, self._timeout, kwargs)
         token = _DEADLINE.set(deadline)
         try:
-            response = await http.send(request, stream=True)
+            response = await http.send(request, stream=True, auth=self._t.auth, follow_redirects=False)
             try:
                 body = await _aread(response, BodyReader(response, self._operation, deadline))
             finally:
@@ -565,10 +597,20 @@ def _accepted(status: int, accept: Collection[int]) -> bool:
     return 200 <= status < 300 or status in accept
 
 
+def _raw_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A raw call's options: redirects only where asked (whatever ``http`` says), and compressed error
+    bodies only in what ``BodyReader`` decodes (downloads ask ``identity`` themselves)."""
+    headers = {"Accept-Encoding": _ACCEPT_ENCODING, **kwargs.get("headers", {})}
+    return {"follow_redirects": False, **kwargs, "headers": headers}
+
+
 class _Base:
-    def __init__(self, config: Config, owns_http: bool) -> None:
+    def __init__(self, config: Config, owns_http: bool, log: RequestLog) -> None:
         self.config = config
         self.owns_http = owns_http
+        self.log = log
+        self.auth = _RequestAuth(config.token, config.base_url, log)
+        self.raw_auth = _RequestAuth("", config.base_url, log)
 
     @property
     def secret(self) -> str:
@@ -602,17 +644,13 @@ class _Base:
         return f"{type(self).__name__}(base_url={self.config.base_url!r})"
 
 
-def make_auth(config: Config) -> httpx.Auth:
-    return _BearerAuth(config.token, config.base_url)
-
-
 class SyncTransport(_Base):
-    def __init__(self, config: Config, http: httpx.Client, *, owns_http: bool = True) -> None:
-        super().__init__(config, owns_http)
+    def __init__(self, config: Config, http: httpx.Client, log: RequestLog, *, owns_http: bool) -> None:
+        super().__init__(config, owns_http, log)
         self.http = http
 
     def derive(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> SyncTransport:
-        return SyncTransport(self.derived_config(timeout, max_retries), self.http, owns_http=False)
+        return SyncTransport(self.derived_config(timeout, max_retries), self.http, self.log, owns_http=False)
 
     def close(self) -> None:
         if self.owns_http:
@@ -684,9 +722,12 @@ class SyncTransport(_Base):
         status is in ``accept`` (reading at most ``ERROR_LIMIT`` bytes of the error body). No whole-attempt
         deadline: ``timeout`` applies per httpx phase, so a long download keeps going while bytes flow."""
         _guard_network(self.http)  # before the pool's first connection, which API calls may reuse
+        options = _raw_options(kwargs)
         with (
             mapped_errors(operation, self.secret),
-            self.http.stream(method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs) as response,
+            self.http.stream(
+                method, url, auth=self.raw_auth, timeout=self.timeout_for(timeout), **options
+            ) as response,
         ):
             if not _accepted(response.status_code, accept):
                 body = _read(response, BodyReader(response, operation, Deadline(None), limit=ERROR_LIMIT))
@@ -759,9 +800,38 @@ class LoopPools:
             await http.aclose()  # a no-op if the line above closed it
 
 
+class OneLoopPool:
+    """A user's ``httpx.AsyncClient`` (``AsyncA2E(http_client=...)``), used as is: its connections belong
+    to the event loop it is first used in, so use from another loop is refused (``InvalidInputError``,
+    before sending) instead of failing inside httpx. Never closed by us."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+
+    def current(self) -> httpx.AsyncClient:
+        loop = LoopPools._loop()
+        if loop is not None:
+            if self._loop is None:
+                self._loop = weakref.ref(loop)
+            elif self._loop() is not loop:
+                raise InvalidInputError(
+                    "this AsyncA2E was given an http_client, which belongs to the event loop it was first "
+                    "used in (an httpx.AsyncClient's connections cannot move between loops): make the "
+                    "httpx.AsyncClient and the AsyncA2E inside each asyncio.run(), or leave http_client "
+                    "out (AsyncA2E then keeps one pool per event loop)"
+                )
+        return self._http
+
+    async def aclose(self) -> None:
+        """Nothing: the user's client is theirs to close."""
+
+
 class AsyncTransport(_Base):
-    def __init__(self, config: Config, pools: LoopPools, *, owns_http: bool = True) -> None:
-        super().__init__(config, owns_http)
+    def __init__(
+        self, config: Config, pools: LoopPools | OneLoopPool, log: RequestLog, *, owns_http: bool
+    ) -> None:
+        super().__init__(config, owns_http, log)
         self.pools = pools
 
     @property
@@ -770,7 +840,9 @@ class AsyncTransport(_Base):
         return self.pools.current()
 
     def derive(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> AsyncTransport:
-        return AsyncTransport(self.derived_config(timeout, max_retries), self.pools, owns_http=False)
+        return AsyncTransport(
+            self.derived_config(timeout, max_retries), self.pools, self.log, owns_http=False
+        )
 
     async def close(self) -> None:
         if self.owns_http:
@@ -839,9 +911,10 @@ class AsyncTransport(_Base):
         **kwargs: Any,
     ) -> AsyncIterator[httpx.Response]:
         _guard_network(self.http)
+        options = _raw_options(kwargs)
         with mapped_errors(operation, self.secret):
             async with self.http.stream(
-                method, url, auth=None, timeout=self.timeout_for(timeout), **kwargs
+                method, url, auth=self.raw_auth, timeout=self.timeout_for(timeout), **options
             ) as response:
                 if not _accepted(response.status_code, accept):
                     reader = BodyReader(response, operation, Deadline(None), limit=ERROR_LIMIT)

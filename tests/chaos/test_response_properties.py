@@ -26,9 +26,8 @@ from a2e_faceswap import (
     Task,
     TaskPage,
 )
-from a2e_faceswap._client import _http_options
 from a2e_faceswap._retry import retry_after_seconds
-from a2e_faceswap._transport import AsyncTransport, Config, LoopPools, SyncTransport, error_from_response
+from a2e_faceswap._transport import error_from_response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -155,30 +154,20 @@ class Answer:
         return httpx.Response(self.status, headers=self.headers, content=self.body)
 
 
-def _config() -> Config:
-    return Config(base_url=BASE_URL, token=SECRET, timeout=5.0, retry=POLICY)
-
-
 def sync_client(answer: Answer) -> A2E:
-    config = _config()
-    http = httpx.Client(transport=httpx.MockTransport(answer), **_http_options(config))
-    client = object.__new__(A2E)
-    client._bind(SyncTransport(config, http))
-    return client
+    """A client whose answers come from ``answer`` (a mock transport: nothing to close)."""
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    return A2E(api_key=SECRET, base_url=BASE_URL, timeout=5.0, retry_policy=POLICY, http_client=http)
 
 
 def async_client(answer: Answer) -> AsyncA2E:
-    config = _config()
+    """Made inside the event loop that uses it (a user's AsyncClient belongs to one loop)."""
 
     async def handler(request: httpx.Request) -> httpx.Response:
         return answer(request)
 
-    pools = LoopPools(
-        lambda: httpx.AsyncClient(transport=httpx.MockTransport(handler), **_http_options(config))
-    )
-    client = object.__new__(AsyncA2E)
-    client._bind(AsyncTransport(config, pools))
-    return client
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return AsyncA2E(api_key=SECRET, base_url=BASE_URL, timeout=5.0, retry_policy=POLICY, http_client=http)
 
 
 #: (name, call, what a success must be)

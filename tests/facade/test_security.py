@@ -14,11 +14,9 @@ from a2e_faceswap import (
     AuthenticationError,
     InsecureURLError,
     InvalidInputError,
-    RetryPolicy,
     UnreadableResponseError,
 )
 from a2e_faceswap._logging import RedactingFilter, RequestLog
-from a2e_faceswap._transport import Config, make_auth
 from a2e_faceswap._validation import REGIONS
 from a2e_faceswap.testing import FaultKind
 
@@ -132,7 +130,8 @@ def test_plain_http_to_loopback_and_https_anywhere_are_allowed(url: str) -> None
 
 
 def test_the_token_is_only_sent_to_the_api_origin() -> None:
-    auth = make_auth(Config(base_url="https://video.a2e.ai", token=CANARY, timeout=None, retry=RetryPolicy()))
+    with A2E(api_key=CANARY, base_url="https://video.a2e.ai") as client:
+        auth = client._transport.auth  # the httpx.Auth sent with each API request
     signed = next(
         auth.auth_flow(httpx.Request("GET", "https://video.a2e.ai/api/v1/userFaceSwapTask/records"))
     )
