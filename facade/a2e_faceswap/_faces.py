@@ -13,6 +13,7 @@ from a2e_api.models import AddFaceImageRequest
 from a2e_api.models import FaceImage as WireFaceImage
 
 from . import _endpoints as ep
+from ._resource import Resource
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import check_id, media_source
@@ -48,7 +49,7 @@ def pick_added(images: list[FaceImage], submitted: str) -> FaceImage:
     return max(images, key=lambda image: image.created_at or _EPOCH)
 
 
-class Faces:
+class Faces(Resource):
     """``client.faces`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -70,7 +71,7 @@ class Faces:
         self._t.call(ep.DELETE_FACE_IMAGE, timeout, field_id=check_id(face_id, "face_id"))
 
 
-class AsyncFaces:
+class AsyncFaces(Resource):
     """``client.faces`` (async)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

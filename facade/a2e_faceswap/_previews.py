@@ -9,6 +9,7 @@ from a2e_api.models import CreatePreviewRequest
 
 from . import _endpoints as ep
 from ._polling import RequestTimeout, WaitMachine
+from ._resource import Resource
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import answered_id, check_id, media_source
@@ -27,7 +28,7 @@ def _subject(preview: str | Preview) -> tuple[str, Preview | None]:
     return check_id(preview, "preview_id"), None
 
 
-class Previews:
+class Previews(Resource):
     """``client.previews`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -78,7 +79,7 @@ class Previews:
         return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
 
 
-class AsyncPreviews:
+class AsyncPreviews(Resource):
     """``client.previews`` (async)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

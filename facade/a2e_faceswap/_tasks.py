@@ -28,6 +28,7 @@ from ._create import (
 from ._download import MIN_RATE, RATE_WINDOW, Destination, DownloadSink, OnProgress, RateWatch
 from ._paging import PageCursor
 from ._polling import RequestTimeout, WaitMachine
+from ._resource import Resource
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import (
@@ -196,7 +197,7 @@ def _machine(
 # ------------------------------------------------------------------ sync
 
 
-class Tasks:
+class Tasks(Resource):
     """``client.tasks`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -427,7 +428,7 @@ class Tasks:
 # ------------------------------------------------------------------ async
 
 
-class AsyncTasks:
+class AsyncTasks(Resource):
     """``client.tasks`` (async): the same methods as ``Tasks``, awaited (``iter`` is ``async for``)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

@@ -26,6 +26,7 @@ from a2e_api.models.upload_url_request import UploadUrlRequest
 from attrs import frozen
 
 from . import _endpoints as ep
+from ._resource import Resource
 from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
 from ._validation import MediaSource, read_head
 from .errors import InvalidInputError, LocalFileError, UnreadableResponseError
@@ -135,7 +136,7 @@ def _target(data: UploadUrl) -> UploadTarget:
     return target
 
 
-class Uploads:
+class Uploads(Resource):
     """``client.uploads`` (sync)."""
 
     def __init__(self, transport: SyncTransport) -> None:
@@ -166,7 +167,7 @@ class Uploads:
         return source if isinstance(source, str) else self.upload(source, timeout=timeout)
 
 
-class AsyncUploads:
+class AsyncUploads(Resource):
     """``client.uploads`` (async)."""
 
     def __init__(self, transport: AsyncTransport) -> None:

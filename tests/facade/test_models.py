@@ -1,5 +1,6 @@
-"""The tolerant parsers behind the models (hypothesis property tests) and the models built from A2E's
-documented examples."""
+"""The tolerant parsers behind the models (hypothesis property tests), the models built from A2E's
+documented examples, and the values users compare: statuses as strings, ``to_dict`` / ``from_dict``
+round trips, the resources' repr."""
 
 from __future__ import annotations
 
@@ -7,12 +8,25 @@ import json
 import math
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import yaml
-from a2e_faceswap import ActiveTask, FaceImage, Preview, Task, TaskPage, TaskStatus, UploadTarget
+from a2e_faceswap import (
+    A2E,
+    ActiveTask,
+    AsyncA2E,
+    FaceImage,
+    InvalidInputError,
+    Preview,
+    RunResult,
+    Task,
+    TaskPage,
+    TaskStatus,
+    UploadTarget,
+)
 from a2e_faceswap import _parsing as parsing
 from hypothesis import given
 from hypothesis import strategies as st
@@ -232,3 +246,212 @@ def test_task_page_has_more() -> None:
     assert not TaskPage(items=rows[:1], total=9, page=1, page_size=2).has_more
     assert not TaskPage(items=(), total=9, page=1, page_size=2).has_more
     assert len(TaskPage(items=rows, total=2, page=1, page_size=10)) == 2
+
+
+# ------------------------------------------------------------------ values users compare
+
+
+def test_a_status_is_its_string() -> None:
+    task = Task.from_wire({"_id": "a", "current_status": "completed"})
+    assert task.status == "completed"
+    assert task.status != "failed"
+    assert isinstance(task.status, str)
+    assert [str(task.status), f"{task.status}", json.loads(json.dumps(task.status))] == ["completed"] * 3
+    assert {"completed": "yes"}[task.status] == "yes"
+    assert task.status is TaskStatus.COMPLETED
+    assert [status.value for status in TaskStatus] == [str(status) for status in TaskStatus]
+    odd = Task.from_wire({"_id": "a", "current_status": "Queued-Later"})
+    assert (odd.status, odd.raw_status) == ("unknown", "Queued-Later")
+    assert odd.status is TaskStatus.UNKNOWN
+    assert Task.from_wire({"_id": "a", "current_status": "pendding"}).status == "pending"
+
+
+ALL_RECORDS = (Task, Preview, ActiveTask, FaceImage, UploadTarget)
+
+
+def _json_round_trip(record: Any) -> Any:
+    """``record.to_dict()`` through JSON text (strict: no NaN) and back with ``from_dict``."""
+    text = json.dumps(record.to_dict(), allow_nan=False)
+    return type(record).from_dict(json.loads(text))
+
+
+def _names(model: type) -> list[str]:
+    return [attribute.name for attribute in attrs.fields(model) if attribute.name != "raw"]
+
+
+@given(WIRE_RECORDS)
+def test_every_record_read_from_the_wire_round_trips_through_json(data: dict[str, Any]) -> None:
+    for model in ALL_RECORDS:
+        record = model.from_wire(data)
+        values = record.to_dict()
+        assert list(values) == _names(model)
+        assert "raw" not in values
+        again = _json_round_trip(record)
+        assert again == record
+        assert type(again) is model
+        assert again.to_dict() == values
+
+
+MOMENTS = st.none() | st.datetimes(
+    min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=OFFSETS
+)
+TEXTS = st.text(max_size=12)
+MAYBE_TEXTS = st.none() | TEXTS
+STATUSES = st.sampled_from(TaskStatus)
+DURATIONS = st.none() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+TASKS = st.builds(
+    Task,
+    id=TEXTS,
+    status=STATUSES,
+    raw_status=TEXTS,
+    name=MAYBE_TEXTS,
+    face_url=MAYBE_TEXTS,
+    video_url=MAYBE_TEXTS,
+    duration=DURATIONS,
+    result_url=MAYBE_TEXTS,
+    error_code=MAYBE_TEXTS,
+    failure_message=MAYBE_TEXTS,
+    created_at=MOMENTS,
+    updated_at=MOMENTS,
+    initialized_at=MOMENTS,
+    processing_at=MOMENTS,
+    completed_at=MOMENTS,
+)
+RECORDS = st.one_of(
+    TASKS,
+    st.builds(
+        Preview,
+        id=TEXTS,
+        status=STATUSES,
+        raw_status=TEXTS,
+        result_url=MAYBE_TEXTS,
+        face_url=MAYBE_TEXTS,
+        video_url=MAYBE_TEXTS,
+        user_id=MAYBE_TEXTS,
+        error_code=MAYBE_TEXTS,
+        failure_message=MAYBE_TEXTS,
+    ),
+    st.builds(
+        ActiveTask,
+        id=MAYBE_TEXTS,
+        status=STATUSES,
+        raw_status=TEXTS,
+        result_url=MAYBE_TEXTS,
+        error_code=MAYBE_TEXTS,
+        failure_message=MAYBE_TEXTS,
+    ),
+    st.builds(
+        FaceImage, id=TEXTS, face_url=MAYBE_TEXTS, user_id=MAYBE_TEXTS, created_at=MOMENTS, updated_at=MOMENTS
+    ),
+    st.builds(
+        UploadTarget,
+        upload_url=TEXTS,
+        public_url=TEXTS,
+        key=MAYBE_TEXTS,
+        bucket=MAYBE_TEXTS,
+        expires_in=st.none() | st.integers(),
+    ),
+    st.builds(
+        TaskPage,
+        items=st.lists(TASKS, max_size=3).map(tuple),
+        total=st.integers(),
+        page=st.integers(),
+        page_size=st.integers(),
+    ),
+    st.builds(RunResult, task=TASKS, path=st.none() | st.builds(Path, st.text(min_size=1, max_size=12))),
+)
+
+
+@given(RECORDS)
+def test_any_record_round_trips_through_json(record: Any) -> None:
+    values = record.to_dict()
+    assert list(values) == _names(type(record))
+    again = _json_round_trip(record)
+    assert again == record
+    assert type(again) is type(record)
+
+
+def test_to_dict_gives_json_native_values_under_python_names() -> None:
+    task = Task.from_wire(_spec_examples()["TaskDetailResponseDoc"]["data"])
+    values = task.to_dict()
+    assert values["id"] == "6674f1765699df7e9d25311a"
+    assert (values["status"], values["raw_status"]) == ("completed", "completed")
+    assert type(values["status"]) is str
+    assert values["created_at"] == "2024-06-21T03:20:22.436000+00:00"
+    assert values["duration"] == 6
+    assert values["error_code"] is None
+    assert "raw" not in values
+    assert "_id" not in values
+    assert datetime.fromisoformat(values["completed_at"]) == task.completed_at
+    result = RunResult(task=task, path=Path("out") / "x.mp4")
+    assert result.to_dict() == {"task": values, "path": str(Path("out") / "x.mp4")}
+    page = TaskPage(items=(task,), total=1, page=1, page_size=10)
+    assert page.to_dict() == {"items": [values], "total": 1, "page": 1, "page_size": 10}
+    assert Task.from_dict(values).raw == {}
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "message"),
+    [
+        (Task, {"status": "completed", "raw_status": "completed"}, "Task.from_dict: id is missing"),
+        (Task, {"id": 5, "status": "completed", "raw_status": ""}, "id must be text, got int"),
+        (Task, {"id": "a", "status": 3, "raw_status": ""}, "status must be a status string"),
+        (Task, {"id": "a", "status": "sent", "raw_status": "", "created_at": "yesterday"}, "ISO 8601"),
+        (Task, {"id": "a", "status": "sent", "raw_status": "", "duration": True}, "duration"),
+        (Task, {"id": "a", "status": "sent", "raw_status": "", "duration": "6"}, "duration"),
+        (TaskPage, {"items": [{"id": "a"}], "total": 1, "page": 1, "page_size": 1}, "status is missing"),
+        (TaskPage, {"items": {}, "total": 1, "page": 1, "page_size": 1}, "items must be a list"),
+        (TaskPage, {"items": [], "total": 1.5, "page": 1, "page_size": 1}, "total must be a whole number"),
+        (RunResult, {"task": "a"}, "task must be an object"),
+        (UploadTarget, ["upload_url"], "data must be a mapping"),
+    ],
+)
+def test_from_dict_refuses_what_to_dict_never_gives(model: Any, data: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message.replace("(", r"\(")):
+        model.from_dict(data)
+
+
+def test_from_dict_reads_a_status_it_does_not_know_and_ignores_unknown_keys() -> None:
+    task = Task.from_dict({"id": "a", "status": "queued", "raw_status": "queued", "later_field": 1})
+    assert (task.status, task.raw_status) == (TaskStatus.UNKNOWN, "queued")
+    naive = Task.from_dict(
+        {"id": "a", "status": "sent", "raw_status": "", "created_at": "2024-06-21T03:20:22"}
+    )
+    assert naive.created_at == datetime(2024, 6, 21, 3, 20, 22, tzinfo=UTC)
+
+
+PYTHON_KEYS = sorted({name for model in (*ALL_RECORDS, TaskPage, RunResult) for name in _names(model)})
+
+
+@given(st.dictionaries(st.sampled_from(PYTHON_KEYS) | st.text(max_size=8), JSON_VALUES, max_size=12))
+def test_from_dict_never_raises_anything_but_invalid_input(data: dict[str, Any]) -> None:
+    for model in (*ALL_RECORDS, TaskPage, RunResult):
+        try:
+            record = model.from_dict(data)
+        except InvalidInputError:
+            continue
+        assert _json_round_trip(record) == record
+
+
+def test_duration_is_documented_in_seconds_as_inferred() -> None:
+    doc = Task.__doc__ or ""
+    assert "seconds" in doc
+    assert "inferred from their examples" in doc
+
+
+# ------------------------------------------------------------------ the resources' repr
+
+SECRET = "sk_repr_canary_0123456789abcdef"
+
+
+async def test_resources_have_a_readable_repr_without_the_token() -> None:
+    names = ("tasks", "previews", "faces", "uploads")
+    url = "http://127.0.0.1:9"
+    with A2E(api_key=SECRET, base_url=url) as client:
+        shown = [repr(getattr(client, name)) for name in names]
+    async with AsyncA2E(api_key=SECRET, base_url=url) as aclient:
+        shown += [repr(getattr(aclient, name)) for name in names]
+    assert shown == [
+        f"{kind}{name.capitalize()}(base_url='{url}')" for kind in ("", "Async") for name in names
+    ]
+    assert not any(SECRET[:12] in text or SECRET[12:] in text for text in shown)
