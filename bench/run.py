@@ -84,8 +84,8 @@ def run(quick: bool) -> list[Figure]:
     figures.append(download_memory.measure(size=(64 << 20) if quick else download_memory.GIB))
     step("base install (fresh venv, pip install .)")
     figures += base_install.measure()
-    step("import time")
-    figures.append(import_time.measure(runs=5 if quick else 15))
+    step("import time (fresh venv, pip install .)")
+    figures += import_time.measure(runs=5 if quick else 15)
     step("simulator capacity")
     seconds = 1.0 if quick else 3.0
     for contract in (False, True):

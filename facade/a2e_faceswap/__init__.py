@@ -9,35 +9,45 @@
 ``AsyncA2E`` has the same names, awaited. Errors are in ``a2e_faceswap.errors`` (all re-exported
 here); records in ``a2e_faceswap.models``. The local simulator lives in ``a2e_faceswap.testing``
 (installed with the ``testing`` extra) and is never imported by ``import a2e_faceswap``.
+
+The names below are imported on first use (PEP 562), so ``import a2e_faceswap`` costs little; the
+generated operations are imported on their first call (``_endpoints``).
 """
 
-from ._client import A2E, DEFAULT_TIMEOUT, AsyncA2E
-from ._retry import RetryPolicy
-from ._transport import NOT_GIVEN, NotGiven
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .errors import (
-    A2EError,
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CreateOutcomeUnknownError,
-    InsecureURLError,
-    InsufficientCreditsError,
-    InvalidInputError,
-    LocalFileError,
-    ModerationError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResponseTooLargeError,
-    ServerError,
-    TaskFailedError,
-    UnreadableResponseError,
-    WaitTimeoutError,
-)
-from .models import ActiveTask, FaceImage, Preview, RunResult, Task, TaskPage, TaskStatus, UploadTarget
+
+if TYPE_CHECKING:
+    from ._client import A2E, DEFAULT_TIMEOUT, AsyncA2E
+    from ._retry import RetryPolicy
+    from ._transport import NOT_GIVEN, NotGiven
+    from .errors import (
+        A2EError,
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        CreateOutcomeUnknownError,
+        InsecureURLError,
+        InsufficientCreditsError,
+        InvalidInputError,
+        LocalFileError,
+        ModerationError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ResponseTooLargeError,
+        ServerError,
+        TaskFailedError,
+        UnreadableResponseError,
+        WaitTimeoutError,
+    )
+    from .models import ActiveTask, FaceImage, Preview, RunResult, Task, TaskPage, TaskStatus, UploadTarget
 
 __all__ = [
     "A2E",
@@ -76,3 +86,29 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+#: Where each public name lives (everything else in ``__all__`` is in ``errors``).
+_HOMES = {
+    "A2E": "._client",
+    "AsyncA2E": "._client",
+    "DEFAULT_TIMEOUT": "._client",
+    "RetryPolicy": "._retry",
+    "NOT_GIVEN": "._transport",
+    "NotGiven": "._transport",
+    **dict.fromkeys(
+        ("ActiveTask", "FaceImage", "Preview", "RunResult", "Task", "TaskPage", "TaskStatus", "UploadTarget"),
+        ".models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES.get(name, ".errors"), __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,104 +1,64 @@
-"""The generated operations the facade uses, with their retry character (one line each)."""
+"""The generated operations the facade uses, with their retry character: one line each. Each generated
+module is imported on its first call (see ``Endpoint``)."""
 
 from __future__ import annotations
 
-from a2e_api.api.faces import add_face_image, delete_face_image, list_face_images
-from a2e_api.api.previews import create_preview, get_preview_status
-from a2e_api.api.tasks import (
-    batch_task_detail,
-    create_task,
-    delete_task,
-    get_task,
-    list_task_records,
-    list_task_statuses,
-)
-from a2e_api.api.uploads import create_upload_url
-from a2e_api.models import (
-    DeleteResponse,
-    FaceImageListResponse,
-    FaceImageRecordsResponse,
-    PreviewResponse,
-    TaskListResponse,
-    TaskRecordsResponse,
-    TaskResponse,
-    TaskStatusListResponse,
-    UploadUrlResponse,
-)
+from typing import TYPE_CHECKING
 
 from ._transport import Endpoint
 
+if TYPE_CHECKING:
+    from a2e_api.models import (
+        DeleteResponse,
+        FaceImageListResponse,
+        FaceImageRecordsResponse,
+        PreviewResponse,
+        TaskListResponse,
+        TaskRecordsResponse,
+        TaskResponse,
+        TaskStatusListResponse,
+        UploadUrlResponse,
+    )
+
 
 def _deleted() -> DeleteResponse:
+    from a2e_api.models.delete_response import DeleteResponse
+
     return DeleteResponse(code=0)
 
 
 # POSTs that spend credits or create records: retried only after a connect error.
-ADD_FACE_IMAGE = Endpoint(
-    "add_face_image",
-    add_face_image.sync_detailed,
-    add_face_image.asyncio_detailed,
-    FaceImageListResponse,
-    False,
+ADD_FACE_IMAGE: Endpoint[FaceImageListResponse] = Endpoint.of(
+    "faces.add_face_image", "FaceImageListResponse", idempotent=False
 )
-CREATE_PREVIEW = Endpoint(
-    "create_preview", create_preview.sync_detailed, create_preview.asyncio_detailed, PreviewResponse, False
+CREATE_PREVIEW: Endpoint[PreviewResponse] = Endpoint.of(
+    "previews.create_preview", "PreviewResponse", idempotent=False
 )
-CREATE_TASK = Endpoint(
-    "create_task", create_task.sync_detailed, create_task.asyncio_detailed, TaskResponse, False
-)
-CREATE_UPLOAD_URL = Endpoint(
-    "create_upload_url",
-    create_upload_url.sync_detailed,
-    create_upload_url.asyncio_detailed,
-    UploadUrlResponse,
-    False,
+CREATE_TASK: Endpoint[TaskResponse] = Endpoint.of("tasks.create_task", "TaskResponse", idempotent=False)
+CREATE_UPLOAD_URL: Endpoint[UploadUrlResponse] = Endpoint.of(
+    "uploads.create_upload_url", "UploadUrlResponse", idempotent=False
 )
 
 # Reads (batch_task_detail is a POST, but only reads) and deletes: safe to send again.
-LIST_FACE_IMAGES = Endpoint(
-    "list_face_images",
-    list_face_images.sync_detailed,
-    list_face_images.asyncio_detailed,
-    FaceImageRecordsResponse,
-    True,
+LIST_FACE_IMAGES: Endpoint[FaceImageRecordsResponse] = Endpoint.of(
+    "faces.list_face_images", "FaceImageRecordsResponse", idempotent=True
 )
-GET_PREVIEW_STATUS = Endpoint(
-    "get_preview_status",
-    get_preview_status.sync_detailed,
-    get_preview_status.asyncio_detailed,
-    PreviewResponse,
-    True,
+GET_PREVIEW_STATUS: Endpoint[PreviewResponse] = Endpoint.of(
+    "previews.get_preview_status", "PreviewResponse", idempotent=True
 )
-GET_TASK = Endpoint("get_task", get_task.sync_detailed, get_task.asyncio_detailed, TaskResponse, True)
-LIST_TASK_RECORDS = Endpoint(
-    "list_task_records",
-    list_task_records.sync_detailed,
-    list_task_records.asyncio_detailed,
-    TaskRecordsResponse,
-    True,
+GET_TASK: Endpoint[TaskResponse] = Endpoint.of("tasks.get_task", "TaskResponse", idempotent=True)
+LIST_TASK_RECORDS: Endpoint[TaskRecordsResponse] = Endpoint.of(
+    "tasks.list_task_records", "TaskRecordsResponse", idempotent=True
 )
-LIST_TASK_STATUSES = Endpoint(
-    "list_task_statuses",
-    list_task_statuses.sync_detailed,
-    list_task_statuses.asyncio_detailed,
-    TaskStatusListResponse,
-    True,
+LIST_TASK_STATUSES: Endpoint[TaskStatusListResponse] = Endpoint.of(
+    "tasks.list_task_statuses", "TaskStatusListResponse", idempotent=True
 )
-BATCH_TASK_DETAIL = Endpoint(
-    "batch_task_detail",
-    batch_task_detail.sync_detailed,
-    batch_task_detail.asyncio_detailed,
-    TaskListResponse,
-    True,
+BATCH_TASK_DETAIL: Endpoint[TaskListResponse] = Endpoint.of(
+    "tasks.batch_task_detail", "TaskListResponse", idempotent=True
 )
-DELETE_TASK = Endpoint(
-    "delete_task", delete_task.sync_detailed, delete_task.asyncio_detailed, DeleteResponse, True, _deleted
+DELETE_TASK: Endpoint[DeleteResponse] = Endpoint.of(
+    "tasks.delete_task", "DeleteResponse", idempotent=True, settle=_deleted
 )
-DELETE_FACE_IMAGE = Endpoint(
-    "delete_face_image",
-    delete_face_image.sync_detailed,
-    delete_face_image.asyncio_detailed,
-    DeleteResponse,
-    True,
-    _deleted,
+DELETE_FACE_IMAGE: Endpoint[DeleteResponse] = Endpoint.of(
+    "faces.delete_face_image", "DeleteResponse", idempotent=True, settle=_deleted
 )

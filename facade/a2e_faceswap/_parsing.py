@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dateutil import parser as _dateutil
-
 # Epoch values above this are read as milliseconds (1e11 seconds is the year 5138).
 _MILLIS_THRESHOLD = 1e11
 
@@ -117,6 +115,8 @@ def timestamp(value: object) -> datetime | None:
             # record has four timestamps: it showed in the per-call benchmark); dateutil for the rest.
             parsed = datetime.fromisoformat(stripped)
         except ValueError:
+            from dateutil import parser as _dateutil  # rarely needed: imported then (import time)
+
             try:
                 parsed = _dateutil.isoparse(stripped)
             except (ValueError, OverflowError):

@@ -35,9 +35,10 @@ client the user passes is never closed by us.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
+import importlib
+import sys
 import time
 import weakref
 from collections.abc import (
@@ -50,14 +51,10 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
-import httpcore
 import httpx
-from a2e_api.client import AuthenticatedClient
-from a2e_api.models.error_response import ErrorResponse
-from a2e_api.types import Response
 from attrs import frozen
 
 from . import _parsing, codes
@@ -82,6 +79,12 @@ from .errors import (
     ServerError,
     UnreadableResponseError,
 )
+
+if TYPE_CHECKING:  # asyncio and the generated package are imported on first use (import time)
+    import asyncio
+
+    from a2e_api.client import AuthenticatedClient
+    from a2e_api.types import Response
 
 __all__ = [
     "NOT_GIVEN",
@@ -126,21 +129,52 @@ NOT_GIVEN = NotGiven()
 TimeoutArg = float | httpx.Timeout | None | NotGiven
 
 
-@frozen
 class Endpoint(Generic[S]):
-    """One generated operation: its functions, its success model, and how it may be retried.
+    """One generated operation (``a2e_api.api.<module>``): its functions, its success model, and how it
+    may be retried. The generated module is imported on the first call (``import a2e_faceswap`` stays
+    light), then kept.
 
     ``idempotent``: sending it twice does no harm (GET, DELETE, the read-only batch POST).
     ``settle``: for DELETE, a 404 met on a *retry* means an earlier attempt was applied; the call then
     returns ``settle()`` instead of raising.
     """
 
-    name: str
+    __slots__ = ("_module", "_success_name", "idempotent", "loaded", "name", "settle")
+
+    def __init__(
+        self, module: str, success: str, *, idempotent: bool, settle: Callable[[], S] | None = None
+    ) -> None:
+        self._module = module
+        self._success_name = success
+        self.name = module.rpartition(".")[2]
+        self.idempotent = idempotent
+        self.settle = settle
+        self.loaded: _Loaded[S] | None = None
+
+    @classmethod
+    def of(
+        cls, module: str, success: str, *, idempotent: bool, settle: Callable[[], S] | None = None
+    ) -> Endpoint[S]:
+        """``Endpoint.of("tasks.get_task", "TaskResponse", idempotent=True)``."""
+        return cls(module, success, idempotent=idempotent, settle=settle)
+
+    def load(self) -> _Loaded[S]:
+        if self.loaded is None:
+            module = importlib.import_module(f"a2e_api.api.{self._module}")
+            self.loaded = _Loaded(
+                module.sync_detailed, module.asyncio_detailed, getattr(module, self._success_name)
+            )
+        return self.loaded
+
+    def __repr__(self) -> str:
+        return f"Endpoint({self._module!r}, {self._success_name!r}, idempotent={self.idempotent})"
+
+
+@frozen
+class _Loaded(Generic[S]):
     sync: Callable[..., Response[Any]]
     asyncio: Callable[..., Awaitable[Response[Any]]]
     success: type[S]
-    idempotent: bool
-    settle: Callable[[], S] | None = None
 
 
 @frozen(kw_only=True)
@@ -185,108 +219,9 @@ class _RequestAuth(httpx.Auth):
 
 # ------------------------------------------------------------------ network guard (whole-attempt deadline)
 
-#: The deadline of the API request running in this context (None: none, e.g. a download).
-_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("a2e_deadline", default=None)
-
-
-def _limit(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
-    """One socket operation's timeout, clipped to the running request's deadline."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    limit = deadline.limit(timeout, time.monotonic())
-    if limit is not None and limit <= 0:
-        raise expired("the request's timeout passed (it bounds the whole attempt)")
-    return limit
-
-
-class _GuardedStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _limit(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _limit(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> Any:
-        return _GuardedStream(
-            self._inner.start_tls(ssl_context, server_hostname, _limit(timeout, httpcore.ConnectTimeout))
-        )
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        return _GuardedStream(
-            self._inner.connect_tcp(host, port, _limit(timeout, httpcore.ConnectTimeout), *args, **kwargs)
-        )
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
-        return _GuardedStream(
-            self._inner.connect_unix_socket(path, _limit(timeout, httpcore.ConnectTimeout), *args, **kwargs)
-        )
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class _AsyncGuardedStream(httpcore.AsyncNetworkStream):
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, _limit(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, _limit(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> Any:
-        inner = await self._inner.start_tls(
-            ssl_context, server_hostname, _limit(timeout, httpcore.ConnectTimeout)
-        )
-        return _AsyncGuardedStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        limit = _limit(timeout, httpcore.ConnectTimeout)
-        return _AsyncGuardedStream(await self._inner.connect_tcp(host, port, limit, *args, **kwargs))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        limit = _limit(timeout, httpcore.ConnectTimeout)
-        return _AsyncGuardedStream(await self._inner.connect_unix_socket(path, limit, *args, **kwargs))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+#: The deadline of the API request running in this context (None: none, e.g. a download); read by the
+#: network guard (``_network``).
+DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("a2e_deadline", default=None)
 
 
 #: API answers may be compressed with what ``BodyReader`` decodes, and nothing else.
@@ -296,21 +231,12 @@ USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
 
 
 def _guard_network(http: httpx.Client | httpx.AsyncClient) -> None:
-    """Wrap the network backend of each httpcore pool behind ``http`` (its transport and its proxy
-    mounts). A transport without one (a mock, a custom transport) keeps only the phase clipping and the
-    deadline check between chunks. httpx is pinned to 0.28, whose private layout this relies on."""
-    if http in _guarded:
-        return
-    for transport in (getattr(http, "_transport", None), *getattr(http, "_mounts", {}).values()):
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, _GuardedBackend | _AsyncGuardedBackend):
-            continue
-        if isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
-        elif isinstance(backend, httpcore.AsyncNetworkBackend):
-            pool._network_backend = _AsyncGuardedBackend(backend)  # type: ignore[union-attr]
-    _guarded.add(http)
+    """Wrap the network backends of ``http``'s pools once (see ``_network``)."""
+    if http not in _guarded:
+        from ._network import wrap_backends
+
+        wrap_backends(http)
+        _guarded.add(http)
 
 
 # ------------------------------------------------------------------ per-call client for generated code
@@ -386,13 +312,13 @@ class _RequestView:
         http = self._t.http
         _guard_network(http)
         request, deadline = _prepare(http, self._t.config, self._timeout, kwargs)
-        token = _DEADLINE.set(deadline)
+        token = DEADLINE.set(deadline)
         try:
             send = http.send(request, stream=True, auth=self._t.auth, follow_redirects=False)
             with contextlib.closing(send) as response:
                 body = _read(response, BodyReader(response, self._operation, deadline))
         finally:
-            _DEADLINE.reset(token)
+            DEADLINE.reset(token)
         self.response = _decoded(response, body, self._t.secret)
         return self.response
 
@@ -410,7 +336,7 @@ class _AsyncRequestView:
         http = self._t.http
         _guard_network(http)
         request, deadline = _prepare(http, self._t.config, self._timeout, kwargs)
-        token = _DEADLINE.set(deadline)
+        token = DEADLINE.set(deadline)
         try:
             response = await http.send(request, stream=True, auth=self._t.auth, follow_redirects=False)
             try:
@@ -418,7 +344,7 @@ class _AsyncRequestView:
             finally:
                 await response.aclose()
         finally:
-            _DEADLINE.reset(token)
+            DEADLINE.reset(token)
         self.response = _decoded(response, body, self._t.secret)
         return self.response
 
@@ -552,10 +478,12 @@ def _outcome(
     if response is None:
         assert exc is not None
         raise map_transport_error(endpoint.name, exc, secret) from exc
+    from a2e_api.models.error_response import ErrorResponse
+
     parsed = detailed.parsed if detailed is not None else None
     if (
         exc is None
-        and isinstance(parsed, endpoint.success)
+        and isinstance(parsed, endpoint.load().success)
         and not isinstance(parsed, ErrorResponse)
         and 200 <= response.status_code < 300
         and _parsing.code(getattr(parsed, "code", None)) == codes.OK
@@ -662,9 +590,9 @@ class SyncTransport(_Base):
 
     def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
         view = _RequestView(self, endpoint.name, self.timeout_for(timeout))
-        client = cast(AuthenticatedClient, _CallClient(view))
+        client = cast("AuthenticatedClient", _CallClient(view))
         try:
-            detailed = endpoint.sync(client=client, **kwargs)
+            detailed = endpoint.load().sync(client=client, **kwargs)
         except (httpx.HTTPError, httpx.InvalidURL, *_PARSE_ERRORS) as exc:
             return _outcome(endpoint, self.secret, view.response, None, exc)
         return _outcome(endpoint, self.secret, view.response, detailed, None)
@@ -765,8 +693,11 @@ class LoopPools:
 
     @staticmethod
     def _loop() -> asyncio.AbstractEventLoop | None:
+        asyncio = sys.modules.get("asyncio")  # not imported: no asyncio loop runs (import time)
+        if asyncio is None:
+            return None
         try:
-            return asyncio.get_running_loop()
+            return asyncio.get_running_loop()  # type: ignore[no-any-return]
         except RuntimeError:  # not in asyncio (trio through anyio): one pool
             return None
 
@@ -850,13 +781,15 @@ class AsyncTransport(_Base):
 
     @staticmethod
     async def sleep(seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(seconds)
 
     async def once(self, endpoint: Endpoint[S], timeout: TimeoutArg, kwargs: dict[str, Any]) -> S:
         view = _AsyncRequestView(self, endpoint.name, self.timeout_for(timeout))
-        client = cast(AuthenticatedClient, _CallClient(view))
+        client = cast("AuthenticatedClient", _CallClient(view))
         try:
-            detailed = await endpoint.asyncio(client=client, **kwargs)
+            detailed = await endpoint.load().asyncio(client=client, **kwargs)
         except (httpx.HTTPError, httpx.InvalidURL, *_PARSE_ERRORS) as exc:
             return _outcome(endpoint, self.secret, view.response, None, exc)
         return _outcome(endpoint, self.secret, view.response, detailed, None)
