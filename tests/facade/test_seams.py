@@ -14,6 +14,8 @@ import asyncio
 import functools
 import gzip
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -322,3 +324,22 @@ def test_a_user_async_client_is_refused_in_a_second_event_loop(sim: Simulator) -
         assert not http.is_closed
         first.run(http.aclose())
     assert sum(n for (route, _), n in sim.stats.requests.items() if route == "list_task_records") == 1
+
+
+# ------------------------------------------------------------------ import time (figures: make bench)
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages a fresh interpreter holds after ``code``."""
+    probe = f"import sys; {code}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_importing_the_package_defers_what_a_first_call_needs() -> None:
+    heavy = {"httpcore", "asyncio", "dateutil", "a2e_api"}
+    assert _loaded_after("import a2e_faceswap") & {*heavy, "httpx"} == set()
+    # A2E itself: the generated models still come along (the resources import them), nothing else.
+    assert _loaded_after("from a2e_faceswap import A2E") & heavy == {"a2e_api"}
+    assert "asyncio" not in _loaded_after("from a2e_faceswap import AsyncA2E")
