@@ -84,6 +84,12 @@ class FaultKind(StrEnum):
         return self in _APPLIED
 
     @property
+    def needs_socket(self) -> bool:
+        """Whether the fault acts on the TCP connection (a reset), which only the threaded server has: an
+        in-process simulator (``Simulator(in_process=True)``) refuses these kinds."""
+        return self in SOCKET_FAULTS
+
+    @property
     def is_contract_shaped(self) -> bool:
         """Whether the answer has a shape the contract describes, so the simulator checks it (strict mode
         turns a mismatch into a violation), or is deliberately off the contract: an HTML page, broken or
@@ -97,6 +103,8 @@ class FaultKind(StrEnum):
 _APPLIED = frozenset(
     {FaultKind.SLOW, FaultKind.TASK_FAILURE, FaultKind.APPLIED_THEN_RESET, FaultKind.RESET_MID_BODY}
 )
+#: Faults that reset the connection: the threaded server only.
+SOCKET_FAULTS = frozenset({FaultKind.RESET, FaultKind.APPLIED_THEN_RESET, FaultKind.RESET_MID_BODY})
 _OFF_CONTRACT = frozenset(
     {
         FaultKind.HTTP_502,
@@ -175,6 +183,8 @@ class FaultPlan:
         self.slow_seconds = slow_seconds
         #: Value of the Retry-After header of HTTP_429_RETRY_AFTER.
         self.retry_after = retry_after
+        #: Why socket faults are refused (set by ``refuse_socket_faults``), or None.
+        self._no_sockets: str | None = None
 
     # ------------------------------------------------------------------ configuration
     def add(
@@ -195,7 +205,7 @@ class FaultPlan:
             raise ValueError(f"probability must be between 0 and 1, got {probability}")
         if times is not None and times < 0:
             raise ValueError(f"times must be >= 0, got {times}")
-        rule = FaultRule(_kind(kind), _route(route), probability, times, delay)
+        rule = FaultRule(self._allowed(_kind(kind)), _route(route), probability, times, delay)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -213,6 +223,9 @@ class FaultPlan:
         if route == ANY_API_ROUTE:
             raise ValueError("a script needs one route, not '*'")
         items = [_scripted(item) for item in sequence]
+        for kind, _ in items:
+            if kind is not None:
+                self._allowed(kind)
         with self._lock:
             self._scripts.setdefault(route, deque()).extend(items)
 
@@ -223,6 +236,22 @@ class FaultPlan:
             self.add(rule.kind, rule.route, rule.probability, times=rule.times, delay=rule.delay)
         for route, sequence in scripts:
             self.script(route, sequence)
+
+    def refuse_socket_faults(self, reason: str) -> None:
+        """From now on ``add`` / ``script`` raise ValueError (with ``reason``) for kinds that need a
+        socket (``FaultKind.needs_socket``); raises at once if a rule or script already holds one."""
+        with self._lock:
+            self._no_sockets = reason
+            held = [rule.kind for rule in self._rules] + [
+                kind for script in self._scripts.values() for kind, _ in script if kind is not None
+            ]
+        for kind in held:
+            self._allowed(kind)
+
+    def _allowed(self, kind: FaultKind) -> FaultKind:
+        if self._no_sockets is not None and kind.needs_socket:
+            raise ValueError(f"fault {kind.value!r} needs a socket: {self._no_sockets}")
+        return kind
 
     def clear(self) -> None:
         """Remove every rule and script (the random streams and the history are kept)."""

@@ -1,13 +1,17 @@
-"""``Simulator``: a local, stateful A2E face swap service for tests, on 127.0.0.1 in a background thread."""
+"""``Simulator``: a local, stateful A2E face swap service for tests, on 127.0.0.1 in a background thread
+(or in process, as an ASGI app for ``AsyncA2E`` through ``httpx.ASGITransport``)."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp
 
 from a2e_faceswap.testing._app import AppSettings, SimApp
+from a2e_faceswap.testing._clients import async_client, sync_client
 from a2e_faceswap.testing._clock import SimClock
 from a2e_faceswap.testing._contract import ContractChecker, ContractViolationError
 from a2e_faceswap.testing._faults import FaultPlan
@@ -16,8 +20,15 @@ from a2e_faceswap.testing._server import ConnectionRegistry, ServerThread
 from a2e_faceswap.testing._state import DEFAULT_FAILURE_CODE, DEFAULT_FAILURE_MESSAGE, SimState
 from a2e_faceswap.testing._stats import SimStats
 
+if TYPE_CHECKING:
+    from a2e_faceswap import A2E, AsyncA2E
+
 #: Credits each paid operation spends by default.
 DEFAULT_COSTS: dict[str, int] = {"create_task": 1, "create_preview": 1, "create_upload_url": 1}
+#: Root URL of an in-process simulator: https, so the client accepts it, and a reserved name (RFC 2606)
+#: that no DNS resolves, so a request that misses the ASGI transport fails instead of leaving the process.
+IN_PROCESS_BASE_URL = "https://a2e-simulator.invalid"
+_NO_SOCKET = "an in-process simulator has no connection to reset; use the threaded server (Simulator())"
 
 
 class Simulator:
@@ -35,6 +46,19 @@ class Simulator:
     500 (both naming the operation and the field), and ``check()`` / leaving the ``with`` block raises
     ``ContractViolationError`` listing them. With ``strict=False`` they are only collected in
     ``stats.contract_violations``; with ``check_contract=False`` nothing is checked (for benchmarks).
+
+    ``sim.client()`` / ``sim.async_client()`` make an ``A2E`` / ``AsyncA2E`` on the default account (close
+    them: ``with`` / ``async with``).
+
+    In process (``in_process=True``): no thread and no port; ``start()`` readies the ASGI app
+    (``sim.asgi``) and ``sim.async_client()`` is an ``AsyncA2E`` that reaches it through
+    ``httpx.ASGITransport``, under ``IN_PROCESS_BASE_URL``. That transport is async only (``sim.client()``
+    raises) and has no socket: the faults that reset the connection (``reset``, ``applied_then_reset``,
+    ``reset_mid_body``, see ``FaultKind.needs_socket``) are refused with a ValueError when configured, and
+    httpx timeouts are not enforced while the app runs (a ``slow`` answer is waited out in full, then
+    reported as a timeout if late); the client belongs to the event loop it is first used in. Every
+    other fault, the clock, state, uploads, result files (read whole into memory by the transport) and
+    contract checking work as on the threaded server.
 
     Parameters (all keyword-only):
 
@@ -54,6 +78,7 @@ class Simulator:
     - ``faults``: a fault spec string applied at once (see ``parse_fault_spec``); ``slow_seconds`` is the
       delay of a SLOW fault.
     - ``host`` / ``port``: where to listen (port 0: a free port, read back after start).
+    - ``in_process``: serve in process instead (see above).
     - ``start_time``: the wall-clock instant simulated second 0 stands for in timestamps (default: now);
       with it, ``speed=0`` and a seed, every answer is the same from run to run.
     """
@@ -78,6 +103,7 @@ class Simulator:
         port: int = 0,
         start_time: datetime | None = None,
         upload_expires_in: int = 3600,
+        in_process: bool = False,
     ) -> None:
         if task_seconds <= 0 or preview_seconds <= 0:
             raise ValueError("task_seconds and preview_seconds must be > 0")
@@ -86,6 +112,10 @@ class Simulator:
         self.seed = seed
         self.clock = SimClock(speed, epoch=start_time)
         self.faults = FaultPlan(seed, slow_seconds=slow_seconds)
+        #: Whether it serves in process (``asgi``) rather than on a port.
+        self.in_process = in_process
+        if in_process:
+            self.faults.refuse_socket_faults(_NO_SOCKET)
         if faults:
             self.faults.add_spec(faults)
         self._connections = ConnectionRegistry()
@@ -117,13 +147,19 @@ class Simulator:
         self._host = host
         self._port = port
         self._server: ServerThread | None = None
+        self._started_in_process = False
         self._reported = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Simulator:
-        """Start listening (returns once the port is bound). A simulator starts once."""
-        if self._server is not None:
+        """Start listening (returns once the port is bound), or, in process, ready the ASGI app. A
+        simulator starts once."""
+        if self._server is not None or self._started_in_process:
             raise RuntimeError("this simulator was already started; create a new one")
+        if self.in_process:
+            self._started_in_process = True
+            self._state.base_url = IN_PROCESS_BASE_URL
+            return self
         self._server = ServerThread(
             self._app.asgi, host=self._host, port=self._port, registry=self._connections
         )
@@ -159,6 +195,8 @@ class Simulator:
 
     @property
     def running(self) -> bool:
+        if self.in_process:
+            return self._started_in_process and not self._stopping.is_set()
         return self._server is not None and self._server.running
 
     @property
@@ -170,9 +208,31 @@ class Simulator:
 
     @property
     def port(self) -> int:
+        if self.in_process:
+            raise RuntimeError("an in-process simulator has no port (use sim.asgi or sim.async_client())")
         if self._server is None:
             raise RuntimeError("the simulator is not started yet")
         return self._server.port
+
+    @property
+    def asgi(self) -> ASGIApp:
+        """The ASGI app of a started in-process simulator, e.g. for ``httpx.ASGITransport(app=sim.asgi)``
+        with ``base_url=sim.base_url`` (its upload and result URLs point there)."""
+        if not self.in_process:
+            raise RuntimeError("this simulator serves on a port; create it with in_process=True")
+        if not self._started_in_process:
+            raise RuntimeError("the simulator is not started yet (use it in a with block or call start())")
+        return self._app.asgi
+
+    def client(self, **options: Any) -> A2E:
+        """An ``A2E`` on the default account (``options``: its keywords, e.g. ``max_retries``). Close it.
+        Threaded simulators only: ``httpx.ASGITransport`` is async."""
+        return sync_client(self, options)
+
+    def async_client(self, **options: Any) -> AsyncA2E:
+        """An ``AsyncA2E`` on the default account, through ``sim.asgi`` in process (``options``: its
+        keywords). Close it (``async with``)."""
+        return async_client(self, options)
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the client (and the CLI) at this simulator."""
