@@ -49,18 +49,16 @@ def test_swap_human_shows_status_lines_download_progress_and_result(
     face, video = media
     result = run("swap", "--face", str(face), "--video", str(video), "-o", str(tmp_path), *FAST)
     assert result.exit_code == 0, result.stderr
-    out = result.stdout
-    assert "uploading face face.png" in out
-    assert "waiting for task" in out
-    assert ": completed" in out
-    assert "downloading result" in out
+    notes = result.stderr
+    assert "uploading face face.png" in notes
+    assert "waiting for task" in notes
+    assert ": completed" in notes
+    assert "downloading result" in notes
     for quarter in ("25%", "50%", "75%"):
-        assert quarter in out
-    saved = list(tmp_path.glob("*.mp4"))
-    assert [path.name for path in saved if path.name != "clip.mp4"]
-    assert out.rstrip().splitlines()[-1].startswith("result: ")
-    assert "\x1b[" not in out, "no styling or animation when stdout is not a terminal"
-    assert result.stderr == ""
+        assert quarter in notes
+    (saved,) = [path for path in tmp_path.glob("*.mp4") if path.name != "clip.mp4"]
+    assert result.stdout == f"{saved}\n", "stdout: the saved path and nothing else"
+    assert "\x1b[" not in result.stdout + notes, "no styling or animation when stderr is not a terminal"
 
 
 def test_swap_no_wait_then_tasks_wait_downloads(run: Run, client: A2E, tmp_path: Path) -> None:
@@ -80,10 +78,12 @@ def test_swap_no_wait_then_tasks_wait_downloads(run: Run, client: A2E, tmp_path:
     assert Path(doc["output"]).parent == tmp_path
 
 
-def test_swap_no_wait_human_prints_the_resume_command(run: Run) -> None:
+def test_swap_no_wait_human_prints_the_id_and_the_resume_command(run: Run, sim: Simulator) -> None:
     result = run("swap", "--face", FACE_URL, "--video", VIDEO_URL, "--no-wait")
     assert result.exit_code == 0, result.stderr
-    assert "follow it with: a2e-faceswap tasks wait " in result.stdout
+    (task,) = sim.tasks()
+    assert result.stdout == f"{task['_id']}\n"
+    assert f"follow it with: a2e-faceswap tasks wait {task['_id']}" in result.stderr
 
 
 def test_upload_then_swap_with_urls_uploads_nothing(
@@ -107,17 +107,26 @@ def test_upload_human(run: Run, media: tuple[Path, Path]) -> None:
     face, _ = media
     result = run("upload", str(face))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"uploaded {face} (")
-    assert "/cdn/" in result.stdout
+    assert result.stderr.startswith(f"uploaded {face} (")
+    url = result.stdout.removesuffix("\n")
+    assert "/cdn/" in url
+    assert "\n" not in url
+    assert httpx.get(url).content == face.read_bytes()
 
 
 def test_preview_prints_url_or_saves_the_image(run: Run, media: tuple[Path, Path], tmp_path: Path) -> None:
     face, video = media
     printed = run("preview", "--face", str(face), "--video", str(video), *FAST)
     assert printed.exit_code == 0, printed.stderr
-    last = printed.stdout.rstrip().splitlines()[-1]
-    assert last.startswith("preview: http://")
-    assert last.endswith(".jpg")
+    (url,) = printed.stdout.splitlines()
+    assert url.startswith("http://")
+    assert url.endswith(".jpg")
+    assert "waiting for preview" in printed.stderr
+
+    into = tmp_path / "frame.jpg"
+    saved_human = run("preview", "--face", FACE_URL, "--video", VIDEO_URL, "-o", str(into), *FAST)
+    assert saved_human.exit_code == 0, saved_human.stderr
+    assert saved_human.stdout == f"{into}\n"
 
     target = tmp_path / "preview.jpg"
     saved = run("--json", "preview", "--face", FACE_URL, "--video", VIDEO_URL, "-o", str(target), *FAST)
@@ -153,11 +162,13 @@ def test_tasks_list_pages_and_all(run: Run, client: A2E) -> None:
     assert human.exit_code == 0
     assert ids[2] in human.stdout
     assert ids[0] not in human.stdout
-    assert "page 1 of 2, 3 task(s); next: a2e-faceswap tasks list --page 2 --page-size 2" in human.stdout
+    footer = "page 1 of 2, 3 task(s); next: a2e-faceswap tasks list --page 2 --page-size 2"
+    assert footer in human.stderr
+    assert "task(s)" not in human.stdout, "the table on stdout, the footer on stderr"
 
     everything = run("tasks", "list", "--all")
     assert all(task_id in everything.stdout for task_id in ids)
-    assert "3 task(s)" in everything.stdout
+    assert "3 task(s)" in everything.stderr
 
 
 def test_tasks_get(run: Run, client: A2E) -> None:
@@ -189,7 +200,8 @@ def test_tasks_active_lists_tasks_in_flight(make_sim: MakeSim) -> None:
 def test_tasks_active_when_nothing_runs(run: Run) -> None:
     result = run("tasks", "active")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "no task in flight"
+    assert result.stdout == ""
+    assert result.stderr.strip() == "no task in flight"
     assert document(run("--json", "tasks", "active")) == {"items": []}
 
 
@@ -204,7 +216,7 @@ def test_tasks_delete_asks_unless_yes(run: Run, client: A2E) -> None:
 
     confirmed = run("tasks", "delete", first, input="y\n")
     assert confirmed.exit_code == 0, confirmed.stderr
-    assert f"deleted task {first}" in confirmed.stdout
+    assert f"deleted task {first}" in confirmed.stderr
     assert "Delete task" in confirmed.stderr, "the question goes to stderr"
 
     forced = run("--json", "tasks", "delete", second, "--yes")
@@ -228,13 +240,19 @@ def test_faces_add_list_delete(run: Run, media: tuple[Path, Path]) -> None:
     human = run("faces", "list")
     assert record["id"] in human.stdout
     assert by_url["id"] in human.stdout
+    plain = run("faces", "add", FACE_URL)
+    assert plain.exit_code == 0, plain.stderr
+    (plain_id,) = plain.stdout.splitlines()
+    assert f"added face {plain_id}: {FACE_URL}" in plain.stderr
+    run("faces", "delete", plain_id, "--yes")
 
     deleted = run("faces", "delete", record["id"], "--yes")
     assert deleted.exit_code == 0, deleted.stderr
-    assert f"deleted face {record['id']}" in deleted.stdout
+    assert f"deleted face {record['id']}" in deleted.stderr
     assert [item["id"] for item in document(run("--json", "faces", "list"))["items"]] == [by_url["id"]]
     run("faces", "delete", by_url["id"], "--yes")
-    assert run("faces", "list").stdout.strip() == "no saved face"
+    empty = run("faces", "list")
+    assert (empty.stdout, empty.stderr.strip()) == ("", "no saved face")
 
 
 def test_help_lists_every_command(run: Run) -> None:

@@ -42,7 +42,9 @@ def test_failed_task_exits_1_with_the_reason(run: Run, sim: Simulator) -> None:
     line = _error_line(result)
     assert "failed: no face found in the image (error_code 2001)" in line
     assert "a2e-faceswap tasks get" in line
-    assert len(result.stderr.strip().splitlines()) == 1, "no traceback without --debug"
+    assert [row for row in result.stderr.splitlines() if row.startswith("error:")] == [line]
+    assert "Traceback" not in result.stderr, "no traceback without --debug"
+    assert result.stdout == ""
 
 
 def test_failed_task_json(run: Run, sim: Simulator) -> None:

@@ -83,7 +83,7 @@ def test_demo_shows_the_workflow_progress_and_summary(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = done.stderr  # progress and summary; stdout: the result's path only
     for expected in (
         "A2E simulator started at http://127.0.0.1:",
         "uploading face sample-face.png",
@@ -101,10 +101,10 @@ def test_demo_shows_the_workflow_progress_and_summary(tmp_path: Path) -> None:
     results = [path for path in tmp_path.glob("*.mp4") if path.name != "sample-video.mp4"]
     assert len(results) == 1
     assert results[0].stat().st_size == 3_000_000
+    assert done.stdout == f"{results[0]}\n"
     for step in ("upload face", "upload video", "preview", "create task", "wait", "download"):
         assert f"│ {step}" in out, step
     assert (tmp_path / "sample-face.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert done.stderr == ""
 
 
 def test_demo_json(tmp_path: Path) -> None:
@@ -157,11 +157,12 @@ def test_ctrl_c_while_waiting_keeps_the_task_and_prints_its_id(make_sim: MakeSim
     with A2E(api_key=slow.token, base_url=slow.base_url) as client:
         task = client.tasks.create(face=FACE_URL, video=VIDEO_URL)
         with _process(["tasks", "wait", task.id, "--poll", "0.05"], _env(slow)) as process:
-            _read_until(process.stdout, f"task {task.id}: initialized")
+            _read_until(process.stderr, f"task {task.id}: initialized")
             process.send_signal(signal.SIGINT)
             assert process.wait(20) == 130
-            assert process.stderr is not None
+            assert process.stderr is not None and process.stdout is not None
             stderr = process.stderr.read()
+            assert process.stdout.read() == ""
         assert f"task {task.id} was started and keeps running" in stderr
         assert f"a2e-faceswap tasks wait {task.id}" in stderr
         assert "Traceback" not in stderr

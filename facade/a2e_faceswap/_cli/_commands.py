@@ -1,4 +1,10 @@
-"""The commands that talk to A2E: swap, preview, upload, tasks ..., faces ...."""
+"""The commands that talk to A2E: swap, preview, upload, tasks ..., faces ....
+
+What each prints on stdout in plain mode (see ``_output``): ``swap`` the saved path (``--no-wait``: the
+task id), ``preview`` the saved path or the URL, ``upload`` the URL, ``tasks wait`` the saved path
+(without ``-o``: the result URL), ``faces add`` the face id; ``tasks list`` / ``get`` / ``active`` and
+``faces list`` their table; the deletes nothing. Everything else goes to stderr.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from .._validation import check_name
 from ._problems import UsageProblem
@@ -107,12 +112,12 @@ def swap(
         ),
     ] = ".",
     no_wait: Annotated[
-        bool, typer.Option("--no-wait", help="Start the task, print its id and exit.")
+        bool, typer.Option("--no-wait", help="Start the task, print its id (only) and exit.")
     ] = False,
     timeout: TimeoutOption = None,
     poll: PollOption = None,
 ) -> None:
-    """Swap the face in a video: upload local files, start the task, wait, download the result."""
+    """Swap the face in a video: upload local files, start the task, wait, download, print the path."""
     session = session_of(ctx)
     with session.guard("swap"):
         face_source, video_source = Workflow.sources(face, video)
@@ -124,19 +129,16 @@ def swap(
         video_url = flow.upload(video_source, "video")
         task = flow.start(face_url, video_url, name)
         if no_wait:
-            session.out.emit(
-                task_document(task, None, flow),
-                lambda: session.out.show(
-                    Text.assemble("follow it with: ", (f"{PROG} tasks wait {task.id}", "bold"))
-                ),
-            )
+
+            def started() -> None:
+                session.out.note("follow it with: ", (f"{PROG} tasks wait {task.id}", "bold"))
+                session.out.result(task.id)
+
+            session.out.emit(task_document(task, None, flow), started)
             return
         task = flow.wait(task, timeout=timeout, poll=poll)
         path = flow.download(task, output)
-        session.out.emit(
-            task_document(task, path, flow),
-            lambda: session.out.show(Text.assemble("result: ", (str(path), "bold green"))),
-        )
+        session.out.emit(task_document(task, path, flow), lambda: session.out.result(str(path)))
 
 
 def preview(
@@ -170,10 +172,15 @@ def preview(
             "output": str(path) if path else None,
             "steps": flow.documents(),
         }
-        shown = str(path) if path else (result.result_url or "(A2E gave no result URL)")
-        session.out.emit(
-            document, lambda: session.out.show(Text.assemble("preview: ", (shown, "bold green")))
-        )
+
+        def human() -> None:
+            shown = str(path) if path else result.result_url
+            if shown:
+                session.out.result(shown)
+            else:
+                session.out.note("the preview completed but A2E gave no result URL")
+
+        session.out.emit(document, human)
 
 
 def upload(
@@ -196,10 +203,12 @@ def upload(
             raise UsageProblem(f"no such file: {path}", "give the path of an existing file")
         size = path.stat().st_size
         url = client.uploads.upload(path, content_type)
-        session.out.emit(
-            {"url": url, "path": str(path), "size": size},
-            lambda: session.out.show(f"uploaded {path} ({human_size(size)}): {url}"),
-        )
+
+        def human() -> None:
+            session.out.note(f"uploaded {path} ({human_size(size)})")
+            session.out.result(url)
+
+        session.out.emit({"url": url, "path": str(path), "size": size}, human)
 
 
 # ------------------------------------------------------------------ tasks
@@ -233,7 +242,7 @@ def tasks_list(
 
             def human_all() -> None:
                 session.out.show(tasks_table(tasks))
-                session.out.show(f"{len(tasks)} task(s)")
+                session.out.note(f"{len(tasks)} task(s)")
 
             session.out.emit({"items": jsonable(tasks), "total": len(tasks)}, human_all)
             return
@@ -246,7 +255,7 @@ def tasks_list(
             footer = f"page {number} of {pages}, {result.total} task(s)"
             if result.has_more:
                 footer += f"; next: {PROG} tasks list --page {number + 1} --page-size {size}"
-            session.out.show(footer)
+            session.out.note(footer)
 
         session.out.emit(
             {
@@ -284,7 +293,7 @@ def tasks_wait(
     timeout: TimeoutOption = None,
     poll: PollOption = None,
 ) -> None:
-    """Wait for a task to finish (e.g. after `swap --no-wait` or Ctrl-C), optionally downloading it."""
+    """Wait for a task (after `swap --no-wait` or Ctrl-C); print the saved path (-o) or result URL."""
     session = session_of(ctx)
     with session.guard(f"wait for task {task_id}"):
         flow = Workflow(session, session.client())
@@ -292,14 +301,12 @@ def tasks_wait(
             flow.save_to(output)
         task = flow.wait(task_id, timeout=timeout, poll=poll)
         path = flow.download(task, output) if output is not None else None
-        session.out.emit(
-            task_document(task, path, flow),
-            lambda: session.out.show(
-                Text.assemble(
-                    "task ", (task.id, "bold"), " completed: ", (str(path or task.result_url), "green")
-                )
-            ),
-        )
+
+        def human() -> None:
+            session.out.note("task ", (task.id, "bold"), " completed")
+            session.out.result(str(path or task.result_url or ""))
+
+        session.out.emit(task_document(task, path, flow), human)
 
 
 def tasks_active(ctx: typer.Context) -> None:
@@ -309,7 +316,9 @@ def tasks_active(ctx: typer.Context) -> None:
         active = session.client().tasks.active()
         session.out.emit(
             {"items": jsonable(active)},
-            lambda: session.out.show(active_table(active) if active else "no task in flight"),
+            lambda: (
+                session.out.show(active_table(active)) if active else session.out.note("no task in flight")
+            ),
         )
 
 
@@ -320,7 +329,7 @@ def tasks_delete(ctx: typer.Context, task_id: TaskId, yes: YesOption = False) ->
         client = session.client()
         _confirm(f"Delete task {task_id}?", yes)
         client.tasks.delete(task_id)
-        session.out.emit({"deleted": task_id}, lambda: session.out.show(f"deleted task {task_id}"))
+        session.out.emit({"deleted": task_id}, lambda: session.out.note(f"deleted task {task_id}"))
 
 
 # ------------------------------------------------------------------ faces
@@ -332,16 +341,19 @@ def faces_add(
         str, typer.Argument(help="Face image: a local file or an http(s) URL.", show_default=False)
     ],
 ) -> None:
-    """Save a face image in the account."""
+    """Save a face image in the account; print its id."""
     session = session_of(ctx)
     with session.guard(f"add face {face}"):
         client = session.client()
         flow = Workflow(session, client)
         url = flow.upload(Workflow.source(face, "face"), "face")
         added = client.faces.add(url)
-        session.out.emit(
-            jsonable(added), lambda: session.out.show(f"added face {added.id}: {added.face_url}")
-        )
+
+        def human() -> None:
+            session.out.note(f"added face {added.id}: {added.face_url}")
+            session.out.result(added.id)
+
+        session.out.emit(jsonable(added), human)
 
 
 def faces_list(ctx: typer.Context) -> None:
@@ -351,7 +363,7 @@ def faces_list(ctx: typer.Context) -> None:
         faces = session.client().faces.list()
         session.out.emit(
             {"items": jsonable(faces)},
-            lambda: session.out.show(faces_table(faces) if faces else "no saved face"),
+            lambda: session.out.show(faces_table(faces)) if faces else session.out.note("no saved face"),
         )
 
 
@@ -366,4 +378,4 @@ def faces_delete(
         client = session.client()
         _confirm(f"Delete face {face_id}?", yes)
         client.faces.delete(face_id)
-        session.out.emit({"deleted": face_id}, lambda: session.out.show(f"deleted face {face_id}"))
+        session.out.emit({"deleted": face_id}, lambda: session.out.note(f"deleted face {face_id}"))

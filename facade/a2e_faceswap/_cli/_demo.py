@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from .._client import A2E
 from ..cli import install_hint
@@ -122,25 +121,20 @@ def demo(
                 path = flow.download(task, folder)
         total = clock()
 
-        def human() -> None:
-            out.show("")
-            out.show(flow.summary(f"a2e-faceswap demo: done in {human_duration(total)}"))
-            out.show(
-                Text.assemble(
-                    "result file: ", (str(path), "bold green"), f" ({human_size(path.stat().st_size)})"
-                )
+        def human() -> None:  # the summary on stderr with the progress; stdout: the result's path
+            out.aside("")
+            out.aside(flow.summary(f"a2e-faceswap demo: done in {human_duration(total)}"))
+            out.note("result file: ", (str(path), "bold green"), f" ({human_size(path.stat().st_size)})")
+            out.note(
+                "next: set ",
+                ("A2E_API_KEY", "bold"),
+                " and run ",
+                ("a2e-faceswap swap --face FACE --video VIDEO", "bold"),
+                " against A2E, or ",
+                ("a2e-faceswap sim", "bold"),
+                " for a simulator of your own",
             )
-            out.show(
-                Text.assemble(
-                    "next: set ",
-                    ("A2E_API_KEY", "bold"),
-                    " and run ",
-                    ("a2e-faceswap swap --face FACE --video VIDEO", "bold"),
-                    " against A2E, or ",
-                    ("a2e-faceswap sim", "bold"),
-                    " for a simulator of your own",
-                )
-            )
+            out.result(str(path))
 
         out.emit(
             {

@@ -1,15 +1,20 @@
-"""Where everything the command writes goes.
+"""Where everything the command writes goes (so that ``ID=$(a2e-faceswap swap ... --no-wait)`` works).
 
-* Results: human text and tables on stdout; with ``--json`` exactly one JSON document on stdout
-  and nothing else there.
-* Progress and notes: stdout for humans; stderr under ``--json``. Live status lines and progress
-  bars only when stdout (and the progress stream) is a terminal; plain lines otherwise.
-* Errors: one plain line on stderr (never wrapped, never styled), every secret masked.
+* stdout carries the result and nothing else. Plain mode: the one value a script wants, as a bare
+  line (``swap --no-wait`` the task id, ``upload`` the URL, ``swap`` / ``tasks wait -o`` the saved
+  path), or the table that is a listing's result (``tasks list``, ``tasks get``, ``faces list``).
+  ``--json``: exactly one JSON document.
+* stderr carries everything else, in both modes: progress, status lines, notes, hints, summaries,
+  questions. Live status lines and progress bars only when stderr is a terminal; plain lines
+  otherwise.
+* Errors: one plain line on stderr (never wrapped, never styled), every secret masked; under ``--json``
+  also the JSON error document on stdout.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -55,9 +60,9 @@ class Output:
         self._secret = secret
         self.stdout = _console(stderr=False)
         self.stderr = _console(stderr=True)
-        #: where progress and notes go
-        self.notes = self.stderr if json_mode else self.stdout
-        self.animate = self.stdout.is_terminal and self.notes.is_terminal
+        #: where progress and notes go (never stdout: it holds the result only)
+        self.notes = self.stderr
+        self.animate = self.notes.is_terminal
         self._emitted = False
 
     # ------------------------------------------------------------------ results
@@ -74,12 +79,33 @@ class Output:
             human()
 
     def show(self, renderable: RenderableType) -> None:
-        """Human output on stdout (tables, summaries)."""
+        """A table that is the command's result, on stdout."""
         self.stdout.print(renderable)
 
+    def result(self, value: str) -> None:
+        """The command's one result value (an id, a URL, a path) as a bare line on stdout, unstyled and
+        unwrapped; a path's undecodable bytes are written back as they are on disk."""
+        line = scrub(value, self._secret()) + "\n"
+        try:
+            data = os.fsencode(line)
+        except UnicodeEncodeError:  # not from a file name (a lone surrogate sent by the server)
+            data = line.encode("utf-8", "backslashreplace")
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:
+            sys.stdout.write(data.decode("utf-8", "backslashreplace"))
+            sys.stdout.flush()
+        else:
+            binary.write(data)
+            binary.flush()
+
     def note(self, *parts: str | tuple[str, str] | Text) -> None:
-        """A progress or information line (``(text, style)`` tuples are styled)."""
+        """A progress or information line on stderr (``(text, style)`` tuples are styled)."""
         self.notes.print(Text.assemble(*parts))
+
+    def aside(self, renderable: RenderableType) -> None:
+        """Anything else on stderr (a summary table)."""
+        self.notes.print(renderable)
 
     # ------------------------------------------------------------------ errors
     def problem(self, problem: Problem, error: BaseException | None, debug: bool) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import attrs
 from rich import box
 from rich.filesize import decimal
 from rich.table import Table
@@ -35,25 +33,14 @@ _STYLES = {
 }
 
 
-def _value(_instance: Any, _field: Any, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def jsonable(record: Any) -> Any:
-    """A record (or a list of them) as plain JSON values; ``raw`` wire copies are left out."""
+    """A record (or a list of them) as plain JSON values: the record's ``to_dict()`` (no ``raw``)."""
     if isinstance(record, list | tuple):
         return [jsonable(item) for item in record]
-    if attrs.has(type(record)):
-        return attrs.asdict(
-            record, filter=lambda attribute, _value: attribute.name != "raw", value_serializer=_value
-        )
-    return _value(None, None, record)
+    if isinstance(record, Path):
+        return str(record)
+    to_dict = getattr(record, "to_dict", None)
+    return to_dict() if callable(to_dict) else record
 
 
 def human_size(size: int | None) -> str:

@@ -16,7 +16,7 @@ from .._logging import RedactingFilter, logger
 from ._output import Output
 from ._problems import ExitCode, UsageProblem, describe, interrupted, scrub
 
-__all__ = ["Session", "Settings", "session_of"]
+__all__ = ["Session", "Settings", "api_secret", "session_of"]
 
 
 @define(kw_only=True)
@@ -40,6 +40,13 @@ class Settings:
             raise UsageProblem(
                 f"--max-retries must be 0 or more, got {self.max_retries}", "0 turns retries off"
             )
+
+
+def api_secret(given: str | None) -> str | None:
+    """The API key the command uses: ``given`` (``--api-key``), else ``A2E_API_KEY``, cleaned as the
+    client cleans it."""
+    key = given or os.environ.get("A2E_API_KEY")
+    return clean_token(key) or None if key else None
 
 
 class _SecretFilter(logging.Filter):
@@ -89,8 +96,7 @@ class Session:
 
     def secret(self) -> str | None:
         """The API key as the client uses it (masked in every output, also when the client refuses it)."""
-        key = self.settings.api_key or os.environ.get("A2E_API_KEY")
-        return clean_token(key) or None if key else None
+        return api_secret(self.settings.api_key)
 
     def client(self) -> A2E:
         """The client for the configured account and server (made once)."""
