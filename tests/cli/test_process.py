@@ -147,6 +147,10 @@ def test_sim_human_prints_url_and_token_and_rejects_bad_faults() -> None:
         assert lines[-1].startswith("A2E_API_KEY=sk_sim_")
         process.send_signal(signal.SIGINT)
         assert process.wait(20) == 0
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert "Ctrl-C" not in process.stdout.read(), "stdout: the simulator's address and token only"
+        assert "Ctrl-C stops it." in process.stderr.read()
     bad = invoke(["sim", "--port", "0", "--faults", "get_task:no_such_fault:1"])
     assert bad.exit_code == 2
     assert "error:" in bad.stderr
@@ -160,7 +164,8 @@ def test_ctrl_c_while_waiting_keeps_the_task_and_prints_its_id(make_sim: MakeSim
             _read_until(process.stderr, f"task {task.id}: initialized")
             process.send_signal(signal.SIGINT)
             assert process.wait(20) == 130
-            assert process.stderr is not None and process.stdout is not None
+            assert process.stderr is not None
+            assert process.stdout is not None
             stderr = process.stderr.read()
             assert process.stdout.read() == ""
         assert f"task {task.id} was started and keeps running" in stderr

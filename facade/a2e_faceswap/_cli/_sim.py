@@ -49,7 +49,7 @@ def sim(ctx: typer.Context) -> None:
 
         def human(started: Simulator) -> None:
             announce(started)
-            print("Ctrl-C stops it.", flush=True)
+            print("Ctrl-C stops it.", file=sys.stderr, flush=True)
 
         code = main(
             ctx.args, prog="a2e-faceswap sim", on_start=_json_announce if session.settings.json else human
