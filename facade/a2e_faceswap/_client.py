@@ -191,6 +191,7 @@ class A2E(_Common):
     ) -> None:
         _check_http_client(http_client, httpx.Client)
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
+        config = attrs.evolve(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
             self._bind(SyncTransport(config, http_client, log, owns_http=False))
@@ -260,6 +261,7 @@ class AsyncA2E(_Common):
     ) -> None:
         _check_http_client(http_client, httpx.AsyncClient)
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
+        config = attrs.evolve(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
             self._bind(AsyncTransport(config, OneLoopPool(http_client), log, owns_http=False))

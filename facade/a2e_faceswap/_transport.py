@@ -186,6 +186,8 @@ class Config:
     #: Sent with every API request (not with downloads or uploads to other hosts): ours, then the
     #: user's ``default_headers``.
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    #: The pools are ours, made with ``headers`` as their defaults (not a user's ``http_client``).
+    own_pool: bool = False
 
 
 class _RequestAuth(httpx.Auth):
@@ -197,14 +199,12 @@ class _RequestAuth(httpx.Auth):
         self._token = token
         self._origin = httpx.URL(base_url)
         self._log = log
+        # scheme and normalised host[:port] (a default port left out): the cheap test of the origin
+        self._where = (self._origin.scheme, self._origin.netloc)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         url = request.url
-        if self._token and (url.scheme, url.host, url.port) == (
-            self._origin.scheme,
-            self._origin.host,
-            self._origin.port,
-        ):
+        if self._token and (url.scheme, url.netloc) == self._where:
             request.headers["Authorization"] = f"Bearer {self._token}"
         self._log.request(request)
         response = yield request
@@ -254,7 +254,8 @@ def _prepare(
     deadline = Deadline.start(timeout, now)
     kwargs["url"] = config.base_url + kwargs["url"]  # the generated paths start with '/'
     request = http.build_request(**kwargs, timeout=deadline.phases(timeout, now))
-    request.headers.update(config.headers)
+    if not config.own_pool:  # a user's client: our headers are added to each request
+        request.headers.update(config.headers)
     return request, deadline
 
 
