@@ -49,7 +49,7 @@ def pick_added(images: list[FaceImage], submitted: str) -> FaceImage:
     return max(images, key=lambda image: image.created_at or _EPOCH)
 
 
-class Faces(Resource):
+class Faces(Resource[SyncTransport]):
     """``client.faces`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -71,7 +71,7 @@ class Faces(Resource):
         self._t.call(ep.DELETE_FACE_IMAGE, timeout, field_id=check_id(face_id, "face_id"))
 
 
-class AsyncFaces(Resource):
+class AsyncFaces(Resource[AsyncTransport]):
     """``client.faces`` (async)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

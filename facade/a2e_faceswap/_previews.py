@@ -28,7 +28,7 @@ def _subject(preview: str | Preview) -> tuple[str, Preview | None]:
     return check_id(preview, "preview_id"), None
 
 
-class Previews(Resource):
+class Previews(Resource[SyncTransport]):
     """``client.previews`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -79,7 +79,7 @@ class Previews(Resource):
         return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
 
 
-class AsyncPreviews(Resource):
+class AsyncPreviews(Resource[AsyncTransport]):
     """``client.previews`` (async)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

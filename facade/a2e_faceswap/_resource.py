@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    from ._transport import AsyncTransport, SyncTransport
+from ._transport import AsyncTransport, SyncTransport
 
 __all__ = ["Resource"]
 
+T = TypeVar("T", SyncTransport, AsyncTransport)
 
-class Resource:
+
+class Resource(Generic[T]):
     """A readable repr, ``Tasks(base_url='https://video.a2e.ai')``: the server, never the token."""
 
-    _t: SyncTransport | AsyncTransport
+    _t: T
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._t.config.base_url!r})"

@@ -197,7 +197,7 @@ def _machine(
 # ------------------------------------------------------------------ sync
 
 
-class Tasks(Resource):
+class Tasks(Resource[SyncTransport]):
     """``client.tasks`` (sync)."""
 
     def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
@@ -428,7 +428,7 @@ class Tasks(Resource):
 # ------------------------------------------------------------------ async
 
 
-class AsyncTasks(Resource):
+class AsyncTasks(Resource[AsyncTransport]):
     """``client.tasks`` (async): the same methods as ``Tasks``, awaited (``iter`` is ``async for``)."""
 
     def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:

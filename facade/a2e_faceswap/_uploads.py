@@ -136,7 +136,7 @@ def _target(data: UploadUrl) -> UploadTarget:
     return target
 
 
-class Uploads(Resource):
+class Uploads(Resource[SyncTransport]):
     """``client.uploads`` (sync)."""
 
     def __init__(self, transport: SyncTransport) -> None:
@@ -167,7 +167,7 @@ class Uploads(Resource):
         return source if isinstance(source, str) else self.upload(source, timeout=timeout)
 
 
-class AsyncUploads(Resource):
+class AsyncUploads(Resource[AsyncTransport]):
     """``client.uploads`` (async)."""
 
     def __init__(self, transport: AsyncTransport) -> None:
