@@ -85,6 +85,16 @@ def test_a_saved_path_comes_back_byte_for_byte_even_when_it_is_not_utf8(
     saved = folder + b"/" + task["_id"].encode() + b".mp4"
     assert done.stdout == saved + b"\n"
     assert Path(os.fsdecode(saved)).read_bytes() == sim.result_bytes(task["_id"])
+    as_json = subprocess.run(
+        [script(), "--json", "tasks", "wait", task["_id"], "-o", folder + b"/", "--poll", "0.02"],
+        env=_env(sim),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    output = json.loads(as_json.stdout.decode("utf-8"))["output"]  # valid UTF-8 JSON
+    assert os.fsencode(output) == saved
 
 
 # ------------------------------------------------------------------ usage errors under --json

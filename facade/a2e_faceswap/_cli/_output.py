@@ -73,6 +73,10 @@ class Output:
                 raise RuntimeError("a command emitted two JSON documents")
             self._emitted = True
             text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a non-UTF-8 file name: escaped (\udcXX), the JSON stays UTF-8
+                text = json.dumps(document, indent=2, default=str)
             sys.stdout.write(scrub(text, self._secret()) + "\n")
             sys.stdout.flush()
         elif human is not None:
