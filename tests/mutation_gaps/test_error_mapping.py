@@ -310,3 +310,15 @@ def test_no_answer_at_all_is_the_transport_failure() -> None:
 )
 def test_which_statuses_a_raw_call_accepts(status: int, accept: tuple[int, ...], expected: bool) -> None:
     assert _accepted(status, frozenset(accept)) is expected
+
+
+def test_a_finished_call_scrubs_the_token_from_its_error() -> None:
+    leaked = httpx.Response(500, content=f"<p>{SECRET}</p>".encode())
+    with pytest.raises(APIError) as caught:
+        _outcome(CREATE_TASK, SECRET, leaked, None, None)
+    assert SECRET not in str(caught.value)
+    assert SECRET not in (caught.value.snippet or "")
+    cut = httpx.ReadError(f"reset by {SECRET}", request=_REQUEST)
+    with pytest.raises(APIConnectionError) as lost:
+        _outcome(CREATE_TASK, SECRET, None, None, cut)
+    assert SECRET not in str(lost.value)
