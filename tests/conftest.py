@@ -15,6 +15,12 @@ from typing import Any
 
 import pytest
 from a2e_faceswap.testing import Simulator
+from hypothesis import HealthCheck, settings
+
+# Property tests judge values, not speed: on a loaded 2-core CI machine a first example that imports a
+# module lazily can pass hypothesis' 200 ms deadline, which says nothing about the client.
+settings.register_profile("a2e", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("a2e")
 
 #: Simulated seconds per real second in tests: a 30 s task completes in 50 ms.
 TEST_SPEED = 600.0
