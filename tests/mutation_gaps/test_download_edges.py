@@ -459,3 +459,18 @@ def test_a_minimum_rate_of_zero_turns_the_watch_off() -> None:
     assert (watch.min_rate, watch.window) == (0.0, 0.5)
     watch.start(0.0)
     watch.feed(100.0, 0)
+
+
+def test_a_folder_that_is_no_directory_after_all_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mkdir(exist_ok=True) already refuses a file; the check behind it guards a race (the folder
+    # replaced between the two), played here by a mkdir that does nothing
+    folder = tmp_path / "file"
+    folder.write_bytes(b"")
+    monkeypatch.setattr(Path, "mkdir", lambda self, parents=False, exist_ok=False: None)
+    with pytest.raises(LocalFileError) as caught:
+        Destination(folder, "x.mp4").prepare()
+    assert str(caught.value) == f"not a directory: {str(folder)!r}"
+    assert caught.value.filename == str(folder)
+    assert caught.value.errno == errno.ENOTDIR
