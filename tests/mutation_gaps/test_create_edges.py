@@ -23,7 +23,9 @@ from a2e_faceswap._create import (
     GiveUp,
     Identity,
     Lookup,
+    LookupScan,
     Miss,
+    NextPage,
     Submit,
     resolution,
     same_input,
@@ -185,3 +187,25 @@ def test_an_inconclusive_lookup_that_starts_exactly_at_the_window_s_end_is_the_l
     assert isinstance(outcome, GiveUp)
     assert isinstance(outcome.error, CreateOutcomeUnknownError)
     assert outcome.error.reason == f"record {'c' * 24} has our name but other inputs"
+
+
+def test_a_lookup_due_exactly_at_the_caller_s_deadline_still_runs() -> None:
+    policy = RetryPolicy(initial_delay=1.0, jitter=0.0, settle_window=2.0)
+    clock = Clock()
+    flow = CreateFlow(policy, ME, deadline=51.0, clock=clock.mono, now=clock.wall, random=lambda: 0.0)
+    assert flow.first() == Submit(0.0)
+    assert flow.after_error(LOST) == Lookup(1.0)  # due at 51.0, the deadline itself
+
+
+def test_the_page_cap_is_an_inconclusive_miss() -> None:
+    scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW, max_pages=2)
+    strangers = [
+        Task.from_wire({"_id": f"{i:024x}", "name": f"other-{i}", "createdAt": START.isoformat()})
+        for i in range(LOOKUP_PAGE_SIZE)
+    ]
+    assert scan.feed(_page(strangers)) == NextPage(2)
+    second = TaskPage(items=tuple(strangers), total=10**6, page=2, page_size=LOOKUP_PAGE_SIZE)
+    verdict = scan.feed(second)
+    assert verdict == Miss(False, "the lookup stopped after 2 pages of newer records")
+    assert isinstance(verdict, Miss)
+    assert verdict.conclusive is False
