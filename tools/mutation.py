@@ -83,12 +83,18 @@ def _ignore(_directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n in {"__pycache__", ".pytest_cache", ".hypothesis"}}
 
 
-def stage(rev: str | None) -> None:
-    """A fresh staging tree from the working copy, or from commit ``rev``."""
-    shutil.rmtree(STAGE, ignore_errors=True)
-    STAGE.mkdir(parents=True)
+def stage(rev: str | None, layout: tuple[tuple[str, str], ...] = LAYOUT) -> None:
+    """Copy ``layout`` into the staging tree (replacing what is there) from the working copy, or from
+    commit ``rev``."""
+    STAGE.mkdir(parents=True, exist_ok=True)
+    for _, target in layout:
+        path = STAGE / target
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
     if rev is None:
-        for source, target in LAYOUT:
+        for source, target in layout:
             path = ROOT / source
             if path.is_dir():
                 shutil.copytree(path, STAGE / target, ignore=_ignore)
@@ -96,14 +102,14 @@ def stage(rev: str | None) -> None:
                 shutil.copy2(path, STAGE / target)
         return
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev, *(source for source, _ in LAYOUT)],
+        ["git", "archive", "--format=tar", rev, *(source for source, _ in layout)],
         cwd=ROOT,
         check=True,
         capture_output=True,
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(STAGE / "rev", filter="data")
-    for source, target in LAYOUT:
+    for source, target in layout:
         (STAGE / target).parent.mkdir(parents=True, exist_ok=True)
         (STAGE / "rev" / source).rename(STAGE / target)
     shutil.rmtree(STAGE / "rev")
@@ -171,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="keep build/mutation/'s sources and mutants, refresh its tests/"
     )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="with --reuse: run again only the mutants that survived (after adding tests)",
+    )
     parser.add_argument("--no-diffs", action="store_true", help="list survivors without their diffs")
     args = parser.parse_args(argv)
     labels: list[str] = list(args.modules) or list(MODULES)
@@ -180,12 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     if not MUTMUT.exists():
         print(f"{MUTMUT} not found: install requirements/mutation.txt (make mutation does)", file=sys.stderr)
         return 2
-    if args.reuse and STAGE.exists():
-        shutil.rmtree(STAGE / "tests")
-        shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=_ignore)
+    names = [g for label in labels for g in MODULES[label][1]]
+    if args.reuse and (STAGE / "mutants").exists():
+        stage(args.rev, tuple(pair for pair in LAYOUT if pair[0] == "tests"))
+        if args.survivors:
+            names = [name for score in scores(labels) for name in score.survived]
     else:
+        shutil.rmtree(STAGE, ignore_errors=True)
         stage(args.rev)
-    run_mutmut([g for label in labels for g in MODULES[label][1]], args.max_children)
+    if names:
+        run_mutmut(names, args.max_children)
     text = report(scores(labels), diffs=not args.no_diffs)
     (STAGE / "report.md").write_text(text, encoding="utf-8")
     print(text)
