@@ -4,12 +4,14 @@ helpers (``resolution`` with no attempt recorded, ``still_unknown`` keeping ever
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from a2e_faceswap import (
     CreateOutcomeUnknownError,
     InvalidInputError,
+    RateLimitError,
     RetryPolicy,
     ServerError,
     Task,
@@ -27,6 +29,7 @@ from a2e_faceswap._create import (
     Miss,
     NextPage,
     Submit,
+    default_task_name,
     resolution,
     same_input,
     still_unknown,
@@ -209,3 +212,39 @@ def test_the_page_cap_is_an_inconclusive_miss() -> None:
     assert verdict == Miss(False, "the lookup stopped after 2 pages of newer records")
     assert isinstance(verdict, Miss)
     assert verdict.conclusive is False
+
+
+def test_a_default_name_stamps_the_utc_time_and_a_random_tail() -> None:
+    name = default_task_name(datetime(2026, 12, 1, 8, 5, 9, tzinfo=UTC))
+    assert re.fullmatch(r"a2e-faceswap-20261201T080509-[0-9a-f]{8}", name)
+
+
+def test_resends_and_the_first_lookup_use_the_flow_s_draw() -> None:
+    policy = RetryPolicy(initial_delay=4.0, max_delay=100.0, jitter=0.5, settle_window=100.0)
+    clock = Clock()
+    flow = _flow(clock, policy, draw=1.0)
+    assert flow.after_error(APIConnectionError("refused", outcome_unknown=False)) == Submit(2.0)
+    assert flow.after_error(RateLimitError("busy", status=200, code=429)) == Submit(4.0)
+    assert flow.after_error(LOST) == Lookup(2.0)
+
+
+def test_the_deadline_reason_is_given() -> None:
+    policy = RetryPolicy(initial_delay=5.0, jitter=0.0, settle_window=10.0)
+    clock = Clock()
+    flow = CreateFlow(policy, ME, deadline=52.0, clock=clock.mono, now=clock.wall, random=lambda: 0.0)
+    flow.first()
+    outcome = flow.after_error(LOST)
+    assert isinstance(outcome, GiveUp)
+    assert isinstance(outcome.error, CreateOutcomeUnknownError)
+    assert outcome.error.reason == "the caller's deadline ended inside the settle window"
+
+
+def test_a_late_lookup_still_counts_from_the_first_attempt() -> None:
+    policy = RetryPolicy(initial_delay=200.0, max_delay=200.0, jitter=0.0, settle_window=600.0)
+    clock = Clock()
+    flow = _flow(clock, policy)
+    step = flow.after_error(LOST)
+    assert step == Lookup(200.0)
+    clock.t += step.delay  # 200 s after the attempt: past the clock skew allowed from the lookup's time
+    mine = _record(START)
+    assert flow.after_lookup_page(_page([mine])) == Found(mine)

@@ -474,3 +474,24 @@ def test_a_folder_that_is_no_directory_after_all_is_named(
     assert str(caught.value) == f"not a directory: {str(folder)!r}"
     assert caught.value.filename == str(folder)
     assert caught.value.errno == errno.ENOTDIR
+
+
+def test_a_path_that_is_no_path_is_named_by_its_type() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Destination.of(42)
+    assert str(caught.value) == "path must be a file or directory path, got int"
+
+
+def test_a_file_name_of_255_bytes_is_accepted_and_256_refused(tmp_path: Path) -> None:
+    assert Destination.of(str(tmp_path / ("n" * 255))) == Destination(tmp_path, "n" * 255)
+    path = tmp_path / ("n" * 256)
+    with pytest.raises(LocalFileError) as caught:
+        Destination.of(str(path))
+    assert str(caught.value) == f"file name too long (256 bytes, at most 255): {str(path)[:80]!r}…"
+    assert caught.value.filename == str(path)
+    assert caught.value.errno == errno.ENAMETOOLONG
+
+
+def test_a_path_ending_in_dot_dot_is_a_folder_even_when_it_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / ".."
+    assert Destination.of(str(path)) == Destination(path, None)
