@@ -4,8 +4,9 @@ or goes under an unchanged status, the first decision's ``notify``, and the poll
 
 from __future__ import annotations
 
-from a2e_faceswap import RetryPolicy, ServerError, Task
-from a2e_faceswap._polling import Sleep, WaitMachine
+import pytest
+from a2e_faceswap import InvalidInputError, RetryPolicy, ServerError, Task, WaitTimeoutError
+from a2e_faceswap._polling import Fail, Sleep, WaitMachine
 
 
 def _task(status: str, url: str = "") -> Task:
@@ -58,3 +59,52 @@ def test_a_poll_error_waits_the_policy_s_delay_with_the_machine_s_draw() -> None
         random=lambda: 1.0,
     )
     assert machine.observe_error(ServerError("x", status=503), 0.0) == Sleep(1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"poll_interval": True}, "poll_interval must be a finite number > 0, got True"),
+        ({"poll_interval": "1"}, "poll_interval must be a finite number > 0, got '1'"),
+        ({"poll_interval": 0}, "poll_interval must be a finite number > 0, got 0"),
+        ({"min_request_timeout": -1}, "min_request_timeout must be a finite number > 0, got -1"),
+        ({"timeout": float("inf")}, "timeout must be a finite number > 0, got inf"),
+    ],
+)
+def test_settings_out_of_range_are_refused_with_their_name(kwargs: dict[str, object], message: str) -> None:
+    settings: dict[str, object] = {"now": 0.0, "timeout": 5.0, "poll_interval": 1.0, "retry": RetryPolicy()}
+    with pytest.raises(InvalidInputError) as caught:
+        WaitMachine[Task]("t1", **(settings | kwargs))  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_the_defaults_first_delay_ceiling_and_jitter() -> None:
+    machine = WaitMachine[Task](
+        "t1", now=0.0, timeout=None, poll_interval=5.0, retry=RetryPolicy(), random=lambda: 1.0
+    )
+    assert machine.subject_id == "t1"
+    record = _task("processing")
+    assert machine.start(record, 0.0) == Sleep(1.0, record)  # the first poll after at most 1 s
+    assert machine.observe(record, 1.0) == Sleep(4.0)  # 5 s shortened by the 20 % default jitter
+    grown = WaitMachine[Task](
+        "t1", now=0.0, timeout=None, poll_interval=2.0, growth=10.0, jitter=0.0, retry=RetryPolicy()
+    )
+    sleeps = [grown.observe(record, float(n)) for n in range(3)]
+    assert sleeps == [Sleep(2.0, record), Sleep(6.0), Sleep(6.0)]  # at most 3x the first interval
+
+
+def test_a_wait_that_ends_on_a_completed_record_without_url_says_so() -> None:
+    machine = WaitMachine[Task](
+        "t1", now=0.0, timeout=2.0, poll_interval=1.0, retry=RetryPolicy(), jitter=0.0
+    )
+    record = _task("completed")
+    assert isinstance(machine.observe(record, 0.0), Sleep)
+    outcome = machine.observe(record, 2.0)
+    assert isinstance(outcome, Fail)
+    error = outcome.error
+    assert isinstance(error, WaitTimeoutError)
+    assert error.subject_id == "t1"
+    assert error.message == (
+        "t1 not finished after 2.0s; last status 'completed'"
+        " (it says completed, but its result URL never came)"
+    )
