@@ -248,3 +248,13 @@ def test_a_late_lookup_still_counts_from_the_first_attempt() -> None:
     clock.t += step.delay  # 200 s after the attempt: past the clock skew allowed from the lookup's time
     mine = _record(START)
     assert flow.after_lookup_page(_page([mine])) == Found(mine)
+
+
+def test_a_slow_first_attempt_still_counts_from_when_it_was_sent() -> None:
+    policy = RetryPolicy(initial_delay=1.0, jitter=0.0, settle_window=10.0)
+    clock = Clock()
+    flow = _flow(clock, policy)  # sent at t=50
+    clock.t += 200.0  # the answer was lost 200 s later (past the clock skew)
+    assert flow.after_error(LOST) == Lookup(1.0)
+    mine = _record(START + timedelta(seconds=10))
+    assert flow.after_lookup_page(_page([mine])) == Found(mine)
