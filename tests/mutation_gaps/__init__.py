@@ -1,1 +1,1 @@
-"""Unit tests that kill mutants the other suites let survive (see bench/MUTATION.md, make mutation)."""
+"""Unit tests that kill mutants the other suites let survive (see the README's reliability section, make mutation)."""
