@@ -1,1 +1,2 @@
-"""Unit tests that kill mutants the other suites let survive (see the README's reliability section, make mutation)."""
+"""Unit tests that kill mutants the other suites let survive (make mutation; scores and survivors in the
+README's reliability section)."""
