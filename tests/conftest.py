@@ -10,6 +10,7 @@ milliseconds. Tests that need another setup take ``make_sim`` and pass keyword a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,22 @@ TEST_SPEED = 600.0
 TEST_RESULT_SIZE = 64 * 1024
 
 MakeSim = Callable[..., Simulator]
+
+
+@pytest.fixture(autouse=True)
+def _a2e_logging_restored() -> Iterator[None]:
+    """``A2E_LOG`` attaches a process-wide stderr handler on the ``a2e_faceswap`` logger when a client
+    is made (by design, for users); a test that sets it (the canary runs the CLI in-process with
+    ``A2E_LOG=debug``) must not leave DEBUG lines on the stderr of the tests after it."""
+    from a2e_faceswap import _logging
+
+    logger = logging.getLogger("a2e_faceswap")
+    handlers, level, handler = list(logger.handlers), logger.level, _logging._handler
+    yield
+    for added in [h for h in logger.handlers if h not in handlers]:
+        logger.removeHandler(added)
+    logger.setLevel(level)
+    _logging._handler = handler
 
 
 def _defaults(overrides: dict[str, Any]) -> dict[str, Any]:
