@@ -44,7 +44,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from attrs import frozen
 
-from ._retry import RetryPolicy, retry_after_seconds
+from ._retry import RetryPolicy
 from .errors import (
     A2EError,
     APIConnectionError,
@@ -263,10 +263,8 @@ class CreateFlow:
 
     def after_error(self, error: A2EError) -> Step:
         """An attempt failed with ``error``."""
-        if _not_applied(error):
-            delay = self._policy.decide(self._retries, error, idempotent=False, random=self._random)
-            if delay is None and isinstance(error, RateLimitError):
-                delay = self._policy.decide(self._retries, error, idempotent=True, random=self._random)
+        if _not_applied(error):  # as safe to send again as a read
+            delay = self._policy.decide(self._retries, error, idempotent=True, random=self._random)
             if delay is None:
                 return GiveUp(error)
             self._retries += 1
@@ -277,10 +275,7 @@ class CreateFlow:
         self._window_end = self._clock() + self._policy.settle_window
         self._lookups = 0
         self._late_failures = 0
-        hinted = retry_after_seconds(error)
-        if hinted is not None:
-            return self._lookup(min(hinted, self._policy.retry_after_cap))
-        return self._lookup(self._policy.backoff(0, self._random))
+        return self._lookup(self._policy.delay(0, error, self._random))
 
     def _lookup(self, delay: float) -> Step:
         """A new lookup after ``delay`` seconds (clipped to the window's end), or give up when the

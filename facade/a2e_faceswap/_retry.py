@@ -149,6 +149,12 @@ class RetryPolicy:
             error, idempotent=idempotent, polling=polling
         ):
             return None
+        return self.delay(retries_done, error, random)
+
+    def delay(
+        self, retries_done: int, error: A2EError, random: Callable[[], float] = _random.random
+    ) -> float:
+        """The wait before trying again after ``error``: its ``Retry-After`` (capped), else the backoff."""
         hinted = retry_after_seconds(error)
         if hinted is not None:
             return min(hinted, self.retry_after_cap)
