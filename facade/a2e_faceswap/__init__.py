@@ -24,7 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._client import A2E, DEFAULT_TIMEOUT, AsyncA2E
     from ._retry import RetryPolicy
-    from ._transport import NOT_GIVEN, NotGiven
+    from ._types import NOT_GIVEN, NotGiven
     from .errors import (
         A2EError,
         APIConnectionError,
@@ -93,8 +93,8 @@ _HOMES = {
     "AsyncA2E": "._client",
     "DEFAULT_TIMEOUT": "._client",
     "RetryPolicy": "._retry",
-    "NOT_GIVEN": "._transport",
-    "NotGiven": "._transport",
+    "NOT_GIVEN": "._types",
+    "NotGiven": "._types",
     **dict.fromkeys(
         ("ActiveTask", "FaceImage", "Preview", "RunResult", "Task", "TaskPage", "TaskStatus", "UploadTarget"),
         ".models",

@@ -10,23 +10,14 @@ from typing import Self
 import attrs
 import httpx
 
+from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
 from ._faces import AsyncFaces, Faces
 from ._logging import RequestLog, redact_headers, setup_from_env
+from ._pools import LoopPools, OneLoopPool
 from ._previews import AsyncPreviews, Previews
 from ._retry import RetryPolicy
 from ._tasks import AsyncTasks, Tasks
-from ._transport import (
-    _ACCEPT_ENCODING,
-    NOT_GIVEN,
-    USER_AGENT,
-    AsyncTransport,
-    Config,
-    LoopPools,
-    NotGiven,
-    OneLoopPool,
-    SyncTransport,
-    TimeoutArg,
-)
+from ._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import check_request_timeout, resolve_base_url
 from .errors import AuthenticationError, InvalidInputError
@@ -107,7 +98,7 @@ def _build_config(
     if max_retries is not None:
         policy = attrs.evolve(policy, max_retries=max_retries)
     headers = {"User-Agent": USER_AGENT, **_check_headers(default_headers)}
-    headers["Accept-Encoding"] = _ACCEPT_ENCODING  # what the transport decodes: not the user's to change
+    headers["Accept-Encoding"] = ACCEPT_ENCODING  # what the transport decodes: not the user's to change
     return Config(
         base_url=resolve_base_url(base_url, region, os.environ.get("A2E_BASE_URL") or None),
         token=token,
@@ -124,25 +115,27 @@ def _check_options(timeout: TimeoutArg, max_retries: int | NotGiven) -> None:
         RetryPolicy(max_retries=max_retries)
 
 
-class _Common:
-    _transport: SyncTransport | AsyncTransport
+class _ClientBase:
+    """What both clients show: their settings, and a repr without the token."""
+
+    _api: SyncApi | AsyncApi
 
     @property
     def base_url(self) -> str:
-        return self._transport.config.base_url
+        return self._api.config.base_url
 
     @property
     def timeout(self) -> float | httpx.Timeout | None:
         """Default per-request timeout."""
-        return self._transport.config.timeout
+        return self._api.config.timeout
 
     @property
     def max_retries(self) -> int:
-        return self._transport.config.retry.max_retries
+        return self._api.config.retry.max_retries
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return self._transport.config.retry
+        return self._api.config.retry
 
     def __repr__(self) -> str:
         return (
@@ -151,7 +144,7 @@ class _Common:
         )
 
 
-class A2E(_Common):
+class A2E(_ClientBase):
     """Synchronous client of A2E's face swap API.
 
     ``api_key`` defaults to ``A2E_API_KEY`` (missing → ``AuthenticationError`` here, before any
@@ -175,7 +168,7 @@ class A2E(_Common):
     faces: Faces
     previews: Previews
     tasks: Tasks
-    _transport: SyncTransport
+    _api: SyncApi
 
     def __init__(
         self,
@@ -194,20 +187,20 @@ class A2E(_Common):
         config = attrs.evolve(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
-            self._bind(SyncTransport(config, http_client, log, owns_http=False))
+            self._bind(SyncApi(config, http_client, log, owns_http=False))
         else:
             self._bind(
-                SyncTransport(
+                SyncApi(
                     config, httpx.Client(timeout=config.timeout, headers=config.headers), log, owns_http=True
                 )
             )
 
-    def _bind(self, transport: SyncTransport) -> None:
-        self._transport = transport
-        self.uploads = Uploads(transport)
-        self.faces = Faces(transport, self.uploads)
-        self.previews = Previews(transport, self.uploads)
-        self.tasks = Tasks(transport, self.uploads)
+    def _bind(self, api: SyncApi) -> None:
+        self._api = api
+        self.uploads = Uploads(api)
+        self.faces = Faces(api, self.uploads)
+        self.previews = Previews(api, self.uploads)
+        self.tasks = Tasks(api, self.uploads)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -216,12 +209,12 @@ class A2E(_Common):
         pool. Closing the copy leaves the pool open; close the original."""
         _check_options(timeout, max_retries)
         copy = object.__new__(type(self))
-        copy._bind(self._transport.derive(timeout, max_retries))
+        copy._bind(self._api.derive(timeout, max_retries))
         return copy
 
     def close(self) -> None:
         """Close the connection pool (a no-op on ``with_options`` copies)."""
-        self._transport.close()
+        self._api.close()
 
     def __enter__(self) -> Self:
         return self
@@ -232,7 +225,7 @@ class A2E(_Common):
         self.close()
 
 
-class AsyncA2E(_Common):
+class AsyncA2E(_ClientBase):
     """Asynchronous client: the same names as ``A2E``, awaited; ``async with`` / ``await close()``.
 
     It may serve successive event loops (several ``asyncio.run()`` calls): each loop gets its own
@@ -245,7 +238,7 @@ class AsyncA2E(_Common):
     faces: AsyncFaces
     previews: AsyncPreviews
     tasks: AsyncTasks
-    _transport: AsyncTransport
+    _api: AsyncApi
 
     def __init__(
         self,
@@ -264,17 +257,17 @@ class AsyncA2E(_Common):
         config = attrs.evolve(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
-            self._bind(AsyncTransport(config, OneLoopPool(http_client), log, owns_http=False))
+            self._bind(AsyncApi(config, OneLoopPool(http_client), log, owns_http=False))
         else:
             pools = LoopPools(lambda: httpx.AsyncClient(timeout=config.timeout, headers=config.headers))
-            self._bind(AsyncTransport(config, pools, log, owns_http=True))
+            self._bind(AsyncApi(config, pools, log, owns_http=True))
 
-    def _bind(self, transport: AsyncTransport) -> None:
-        self._transport = transport
-        self.uploads = AsyncUploads(transport)
-        self.faces = AsyncFaces(transport, self.uploads)
-        self.previews = AsyncPreviews(transport, self.uploads)
-        self.tasks = AsyncTasks(transport, self.uploads)
+    def _bind(self, api: AsyncApi) -> None:
+        self._api = api
+        self.uploads = AsyncUploads(api)
+        self.faces = AsyncFaces(api, self.uploads)
+        self.previews = AsyncPreviews(api, self.uploads)
+        self.tasks = AsyncTasks(api, self.uploads)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -282,12 +275,12 @@ class AsyncA2E(_Common):
         """A copy with another default timeout and/or retry budget, sharing the connection pool."""
         _check_options(timeout, max_retries)
         copy = object.__new__(type(self))
-        copy._bind(self._transport.derive(timeout, max_retries))
+        copy._bind(self._api.derive(timeout, max_retries))
         return copy
 
     async def close(self) -> None:
         """Close the connection pool (a no-op on ``with_options`` copies)."""
-        await self._transport.close()
+        await self._api.close()
 
     async def __aenter__(self) -> Self:
         return self

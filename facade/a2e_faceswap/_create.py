@@ -1,5 +1,6 @@
-"""Duplicate-safe task creation, sans I/O (the sync and async ``tasks.create`` and ``tasks.resolve``
-drive it).
+"""Duplicate-safe task creation: the machine (``CreateFlow``, ``LookupScan``), sans I/O, and its drivers
+(``create_sync`` / ``create_async``, ``resolve_sync`` / ``resolve_async``) behind ``tasks.create`` and
+``tasks.resolve``. ``CreatePlan`` checks a create's arguments before anything is sent or paid for.
 
 A2E has no idempotency key and every task costs credits. Each create carries a ``name``
 (``a2e-faceswap-<UTC time>-<random>`` unless the caller gives one). After a failed attempt:
@@ -38,13 +39,26 @@ from __future__ import annotations
 import random as _random
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from attrs import frozen
 
+from . import _endpoints as endpoints
 from ._retry import RetryPolicy
+from ._types import TimeoutArg
+from ._validation import (
+    MediaSource,
+    check_deadline,
+    check_http_url,
+    check_model_version,
+    check_name,
+    check_webhook_token,
+    check_webhook_url,
+    media_source,
+)
 from .errors import (
     A2EError,
     APIConnectionError,
@@ -57,8 +71,14 @@ from .errors import (
 )
 from .models import Task, TaskPage
 
+if TYPE_CHECKING:
+    from a2e_api.models import CreateTaskRequest
+
+    from ._api import AsyncApi, SyncApi
+
 __all__ = [
     "CreateFlow",
+    "CreatePlan",
     "Found",
     "GiveUp",
     "Identity",
@@ -67,9 +87,13 @@ __all__ = [
     "Miss",
     "NextPage",
     "Submit",
+    "create_async",
+    "create_sync",
     "default_task_name",
     "find_by_name",
     "resolution",
+    "resolve_async",
+    "resolve_sync",
     "same_input",
     "still_unknown",
     "unknown_outcome",
@@ -377,3 +401,161 @@ def still_unknown(error: CreateOutcomeUnknownError, reason: str) -> CreateOutcom
     """A ``resolve`` whose lookup was inconclusive again."""
     identity = Identity(error.name, error.face_url, error.video_url)
     return unknown_outcome(identity, error.attempts, error.resolvable_at, reason, error)
+
+
+# ------------------------------------------------------------------ the call, checked
+
+
+@frozen
+class CreatePlan:
+    """A validated ``tasks.create`` call: everything checked before the first request."""
+
+    face: MediaSource
+    video: MediaSource
+    name: str
+    cover_url: str | None
+    model_version: str | None
+    webhook_url: str | None
+    webhook_token: str | None
+    deadline: float | None
+
+    @classmethod
+    def of(
+        cls,
+        face: object,
+        video: object,
+        name: str | None,
+        cover_url: str | None,
+        model_version: str | None,
+        webhook_url: str | None,
+        webhook_token: str | None,
+        deadline: object = None,
+    ) -> CreatePlan:
+        return cls(
+            face=media_source(face, "face"),
+            video=media_source(video, "video"),
+            name=default_task_name() if name is None else check_name(name),
+            cover_url=None if cover_url is None else check_http_url(cover_url, "cover_url"),
+            model_version=None if model_version is None else check_model_version(model_version),
+            webhook_url=None if webhook_url is None else check_webhook_url(webhook_url),
+            webhook_token=None if webhook_token is None else check_webhook_token(webhook_token),
+            deadline=check_deadline(deadline),
+        )
+
+    def body(self, face_url: str, video_url: str) -> CreateTaskRequest:
+        from a2e_api.models.create_task_request import CreateTaskRequest
+        from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
+        from a2e_api.types import UNSET
+
+        return CreateTaskRequest(
+            name=self.name,
+            face_url=face_url,
+            video_url=video_url,
+            cover_url=self.cover_url if self.cover_url is not None else UNSET,
+            model_version=UNSET
+            if self.model_version is None
+            else CreateTaskRequestModelVersion(self.model_version),
+            webhook_url=self.webhook_url if self.webhook_url is not None else UNSET,
+            webhook_token=self.webhook_token if self.webhook_token is not None else UNSET,
+        )
+
+    def flow(self, api: SyncApi | AsyncApi, body: CreateTaskRequest) -> CreateFlow:
+        deadline = None if self.deadline is None else api.now() + self.deadline
+        identity = Identity(body.name, body.face_url, body.video_url)
+        return CreateFlow(api.config.retry, identity, deadline=deadline, clock=api.now)
+
+
+# ------------------------------------------------------------------ the drivers
+
+
+def create_sync(
+    api: SyncApi,
+    plan: CreatePlan,
+    body: CreateTaskRequest,
+    lookup: Callable[[int], TaskPage],
+    timeout: TimeoutArg,
+) -> Task:
+    """Send ``body`` as the flow says; ``lookup(page)`` reads one page of task records."""
+    flow = plan.flow(api, body)
+    step = flow.first()
+    while True:
+        if isinstance(step, Found):
+            return step.task
+        if isinstance(step, GiveUp):
+            raise step.error
+        api.sleep(step.delay)
+        if isinstance(step, Submit):
+            try:
+                answer = api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
+                return Task.from_wire(answer.data.to_dict())
+            except A2EError as error:
+                step = flow.after_error(error)
+        else:
+            try:
+                step = flow.after_lookup_page(lookup(step.page))
+            except A2EError as error:
+                step = flow.after_lookup_error(error)
+
+
+async def create_async(
+    api: AsyncApi,
+    plan: CreatePlan,
+    body: CreateTaskRequest,
+    lookup: Callable[[int], Awaitable[TaskPage]],
+    timeout: TimeoutArg,
+) -> Task:
+    """``create_sync``, awaited."""
+    flow = plan.flow(api, body)
+    step = flow.first()
+    while True:
+        if isinstance(step, Found):
+            return step.task
+        if isinstance(step, GiveUp):
+            raise step.error
+        await api.sleep(step.delay)
+        if isinstance(step, Submit):
+            try:
+                answer = await api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
+                return Task.from_wire(answer.data.to_dict())
+            except A2EError as error:
+                step = flow.after_error(error)
+        else:
+            try:
+                step = flow.after_lookup_page(await lookup(step.page))
+            except A2EError as error:
+                step = flow.after_lookup_error(error)
+
+
+def _verdict(error: CreateOutcomeUnknownError, verdict: Found | NextPage | Miss) -> Task | int | None:
+    """A resolve's answer (the task, ``None`` for "none was made") or the next page to read."""
+    if isinstance(verdict, Found):
+        return verdict.task
+    if isinstance(verdict, NextPage):
+        return verdict.page
+    if verdict.conclusive:
+        return None
+    raise still_unknown(error, verdict.reason)
+
+
+def resolve_sync(api: SyncApi, error: object, lookup: Callable[[int], TaskPage]) -> Task | None:
+    """Wait until ``error.resolvable_at``, then look the task up (see ``tasks.resolve``)."""
+    scan, wait = resolution(error)
+    assert isinstance(error, CreateOutcomeUnknownError)  # resolution() refused anything else
+    api.sleep(wait)
+    answer = _verdict(error, scan.feed(lookup(1)))
+    while isinstance(answer, int):
+        answer = _verdict(error, scan.feed(lookup(answer)))
+    return answer
+
+
+async def resolve_async(
+    api: AsyncApi, error: object, lookup: Callable[[int], Awaitable[TaskPage]]
+) -> Task | None:
+    """``resolve_sync``, awaited."""
+    scan, wait = resolution(error)
+    assert isinstance(error, CreateOutcomeUnknownError)
+    await api.sleep(wait)
+    answer = _verdict(error, scan.feed(await lookup(1)))
+    while isinstance(answer, int):
+        answer = _verdict(error, scan.feed(await lookup(answer)))
+    return answer

@@ -1,4 +1,5 @@
-"""Saving a result to disk: streamed chunk by chunk as the bytes arrive (constant memory; every byte
+"""Saving a result to disk (``download_sync`` / ``download_async``, the drivers of the machines below):
+streamed chunk by chunk as the bytes arrive (constant memory; every byte
 received before a cut is kept) into a hidden temporary file next to the target, flushed and fsync'ed,
 then renamed over the target in one step. On any final error
 (network, truncation, a callback raising, cancellation) the temporary file is deleted and the target is
@@ -65,11 +66,13 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from attrs import define, field, frozen
 
+from ._retry import retry_async, retry_sync
+from ._types import TimeoutArg
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -77,6 +80,9 @@ from .errors import (
     LocalFileError,
     UnreadableResponseError,
 )
+
+if TYPE_CHECKING:
+    from ._api import AsyncApi, SyncApi
 
 __all__ = [
     "DEFAULT_EXTENSION",
@@ -91,6 +97,8 @@ __all__ = [
     "OnProgress",
     "RateWatch",
     "ResumeState",
+    "download_async",
+    "download_sync",
     "expected_size",
     "local_errors",
     "result_name",
@@ -194,10 +202,10 @@ class Destination:
             return cls(target, None)
         return cls(target.parent, target.name)
 
-    def prepare(self) -> None:
+    def prepare(self) -> Destination:
         """Make sure a file can be saved here, before anything is fetched or paid for: the folder is
         created (with its parents), must be a directory we can write in (a probe file is created and
-        removed), and a named target must not be a directory."""
+        removed), and a named target must not be a directory. Returns itself."""
         with local_errors("create the directory", self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
         if not _is_dir(self.folder):
@@ -210,6 +218,7 @@ class Destination:
             probe.unlink()
         if self.name is not None:
             self.check_target(self.folder / self.name)
+        return self
 
     def target(self, url: str, task_id: str | None) -> Path:
         """The file to write (checked: not an existing directory)."""
@@ -541,3 +550,74 @@ class DownloadSink:
             file.close()
             assert self._tmp is not None
             os.replace(self._tmp, self.target)
+
+
+# ------------------------------------------------------------------ the drivers
+
+
+def download_sync(
+    api: SyncApi,
+    url: str,
+    target: Path,
+    on_progress: OnProgress | None,
+    watch: RateWatch,
+    timeout: TimeoutArg,
+) -> Path:
+    """Save ``url`` to ``target`` (see the module docstring); returns ``target``."""
+    with DownloadSink(target, on_progress, watch, api.now) as sink:
+
+        def attempt() -> None:
+            while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
+                ask = sink.next_request()
+                with api.stream(
+                    "download",
+                    "GET",
+                    url,
+                    timeout,
+                    accept=ask.accept,
+                    headers=ask.headers,
+                    follow_redirects=True,
+                ) as response:
+                    if sink.begin(response.status_code, response.headers):
+                        for chunk in response.iter_raw():  # never decoded
+                            sink.write(chunk)
+                        sink.end()
+                        return
+
+        retry_sync("download", attempt, api.retry_count(True), api.sleep, progressed=sink.state.progressed)
+    return sink.target
+
+
+async def download_async(
+    api: AsyncApi,
+    url: str,
+    target: Path,
+    on_progress: OnProgress | None,
+    watch: RateWatch,
+    timeout: TimeoutArg,
+) -> Path:
+    """``download_sync``, awaited."""
+    with DownloadSink(target, on_progress, watch, api.now) as sink:
+
+        async def attempt() -> None:
+            while True:
+                ask = sink.next_request()
+                async with api.stream(
+                    "download",
+                    "GET",
+                    url,
+                    timeout,
+                    accept=ask.accept,
+                    headers=ask.headers,
+                    follow_redirects=True,
+                ) as response:
+                    if sink.begin(response.status_code, response.headers):
+                        async for chunk in response.aiter_raw():
+                            sink.write(chunk)
+                        sink.end()
+                        return
+
+        await retry_async(
+            "download", attempt, api.retry_count(True), api.sleep, progressed=sink.state.progressed
+        )
+    return sink.target

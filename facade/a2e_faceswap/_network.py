@@ -1,5 +1,5 @@
 """The network guard: the httpcore network backend of an httpx pool, wrapped so that each socket
-connect / read / write is clipped to the running API request's deadline (``_transport.DEADLINE``, a
+connect / read / write is clipped to the running API request's deadline (``_reading.DEADLINE``, a
 context variable set only while an API request runs; elsewhere the wrappers change nothing). Imported
 with the first request, so that ``import a2e_faceswap`` does not import httpcore. httpx is pinned to
 0.28, whose private layout (``_transport._pool._network_backend``, ``_mounts``) this relies on.
@@ -13,7 +13,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from ._transport import DEADLINE
+from ._reading import DEADLINE
 
 __all__ = ["wrap_backends"]
 

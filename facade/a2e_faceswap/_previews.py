@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from a2e_api.models import CreatePreviewRequest
-
-from . import _endpoints as ep
-from ._polling import RequestTimeout, WaitMachine
+from . import _endpoints as endpoints
+from ._api import AsyncApi, SyncApi
+from ._reading import RequestTimeout
 from ._resource import Resource
-from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
+from ._types import NOT_GIVEN, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
 from ._validation import answered_id, check_id, media_source
 from ._waiting import wait_async, wait_sync
 from .models import Preview
+
+if TYPE_CHECKING:
+    from a2e_api.models import CreatePreviewRequest
 
 __all__ = ["AsyncPreviews", "Previews"]
 
@@ -28,11 +31,17 @@ def _subject(preview: str | Preview) -> tuple[str, Preview | None]:
     return check_id(preview, "preview_id"), None
 
 
-class Previews(Resource[SyncTransport]):
+def _body(face_url: str, video_url: str) -> CreatePreviewRequest:
+    from a2e_api.models.create_preview_request import CreatePreviewRequest
+
+    return CreatePreviewRequest(face_url=face_url, video_url=video_url)
+
+
+class Previews(Resource[SyncApi]):
     """``client.previews`` (sync)."""
 
-    def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
-        self._t = transport
+    def __init__(self, api: SyncApi, uploads: Uploads) -> None:
+        self._api = api
         self._uploads = uploads
 
     def create(
@@ -41,13 +50,13 @@ class Previews(Resource[SyncTransport]):
         """Start a preview; ``face`` / ``video`` are URLs or local files (uploaded first)."""
         sources = media_source(face, "face"), media_source(video, "video")
         face_url = self._uploads.url_for(sources[0], timeout)
-        video_url = self._uploads.url_for(sources[1], timeout)
-        body = CreatePreviewRequest(face_url=face_url, video_url=video_url)
-        return Preview.from_wire(self._t.call(ep.CREATE_PREVIEW, timeout, body=body).data.to_dict())
+        body = _body(face_url, self._uploads.url_for(sources[1], timeout))
+        return Preview.from_wire(self._api.call(endpoints.CREATE_PREVIEW, timeout, body=body).data.to_dict())
 
     def get(self, preview_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Preview:
         """The preview's current state."""
-        answer = self._t.call(ep.GET_PREVIEW_STATUS, timeout, field_id=check_id(preview_id, "preview_id"))
+        preview_id = check_id(preview_id, "preview_id")
+        answer = self._api.call(endpoints.GET_PREVIEW_STATUS, timeout, field_id=preview_id)
         return Preview.from_wire(answer.data.to_dict())
 
     def wait(
@@ -61,29 +70,30 @@ class Previews(Resource[SyncTransport]):
     ) -> Preview:
         """Poll until the preview completes (returned) or fails (``TaskFailedError``); ``timeout`` is the
         overall deadline in seconds (``WaitTimeoutError``), ``request_timeout`` the per-request one (clipped
-        for each poll to the time left before the deadline, see ``_polling``)."""
+        for each poll to the time left before the deadline, see ``_waiting``)."""
         preview_id, known = _subject(preview)
-        machine = WaitMachine[Preview](
-            preview_id,
-            now=self._t.now(),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            retry=self._t.config.retry,
-        )
 
         def fetch(timeout: RequestTimeout) -> Preview:
-            answer = self._t.call(ep.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
+            answer = self._api.call(endpoints.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
             return Preview.from_wire(answer.data.to_dict())
 
-        default = self._t.timeout_for(request_timeout)
-        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
+        return wait_sync(
+            self._api,
+            preview_id,
+            fetch,
+            known=known,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )
 
 
-class AsyncPreviews(Resource[AsyncTransport]):
+class AsyncPreviews(Resource[AsyncApi]):
     """``client.previews`` (async)."""
 
-    def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:
-        self._t = transport
+    def __init__(self, api: AsyncApi, uploads: AsyncUploads) -> None:
+        self._api = api
         self._uploads = uploads
 
     async def create(
@@ -92,15 +102,14 @@ class AsyncPreviews(Resource[AsyncTransport]):
         """Start a preview; ``face`` / ``video`` are URLs or local files (uploaded first)."""
         sources = media_source(face, "face"), media_source(video, "video")
         face_url = await self._uploads.url_for(sources[0], timeout)
-        video_url = await self._uploads.url_for(sources[1], timeout)
-        body = CreatePreviewRequest(face_url=face_url, video_url=video_url)
-        return Preview.from_wire((await self._t.call(ep.CREATE_PREVIEW, timeout, body=body)).data.to_dict())
+        body = _body(face_url, await self._uploads.url_for(sources[1], timeout))
+        answer = await self._api.call(endpoints.CREATE_PREVIEW, timeout, body=body)
+        return Preview.from_wire(answer.data.to_dict())
 
     async def get(self, preview_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Preview:
         """The preview's current state."""
-        answer = await self._t.call(
-            ep.GET_PREVIEW_STATUS, timeout, field_id=check_id(preview_id, "preview_id")
-        )
+        preview_id = check_id(preview_id, "preview_id")
+        answer = await self._api.call(endpoints.GET_PREVIEW_STATUS, timeout, field_id=preview_id)
         return Preview.from_wire(answer.data.to_dict())
 
     async def wait(
@@ -114,17 +123,20 @@ class AsyncPreviews(Resource[AsyncTransport]):
     ) -> Preview:
         """Poll until the preview completes or fails (see the sync client); ``on_update`` may be async."""
         preview_id, known = _subject(preview)
-        machine = WaitMachine[Preview](
-            preview_id,
-            now=self._t.now(),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            retry=self._t.config.retry,
-        )
 
         async def fetch(timeout: RequestTimeout) -> Preview:
-            answer = await self._t.call(ep.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
+            answer = await self._api.call(
+                endpoints.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id
+            )
             return Preview.from_wire(answer.data.to_dict())
 
-        default = self._t.timeout_for(request_timeout)
-        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
+        return await wait_async(
+            self._api,
+            preview_id,
+            fetch,
+            known=known,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )

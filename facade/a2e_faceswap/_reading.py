@@ -1,13 +1,15 @@
 """How an API answer is read, sans I/O: the attempt's deadline and the bounded body reader.
 
-Shared by the sync and async transports, which only move bytes (``iter_raw`` / ``aiter_raw``) into
-``BodyReader.feed`` and ask ``Deadline`` how long each network operation may take.
+Its two drivers, ``read_body_sync`` and ``read_body_async``, only move raw bytes (``iter_raw`` /
+``aiter_raw``) into ``BodyReader.feed``; ``decoded`` puts the result, the token scrubbed, back into
+the response. The deadline of the running API request is in ``DEADLINE`` (a context variable), where
+the network guard (``_network``) asks how long each socket operation may take.
 
 Deadline: an API request's ``timeout`` bounds each attempt as a whole, from waiting for a pooled
 connection to the last byte of the answer, not each httpx phase. A float ``t`` allows ``t`` seconds;
 an ``httpx.Timeout`` keeps its per-phase limits and the whole attempt is bounded by its longest part;
 ``None`` means no limit. Each phase's httpx timeout is clipped to the time left when the request is
-sent, and each socket operation to the time left when it starts (see ``_transport``'s network guard).
+sent, and each socket operation to the time left when it starts (see ``_network``).
 
 Body: httpx decodes ``Content-Encoding`` whole and without bound (a 1 KB ``gzip, gzip`` bomb is a
 gigabyte). Here raw chunks are decoded by bounded ``zlib`` decompressors (``gzip``, ``deflate``,
@@ -25,14 +27,18 @@ compressed stream are dropped, never stored.
 
 from __future__ import annotations
 
+import contextvars
+import time
 import zlib
 from typing import Protocol
 
 import httpx
 
+from ._logging import scrub_bytes
 from .errors import APITimeoutError, ResponseTooLargeError, UnreadableResponseError
 
 __all__ = [
+    "DEADLINE",
     "ERROR_LIMIT",
     "STEP",
     "SUCCESS_LIMIT",
@@ -41,6 +47,9 @@ __all__ = [
     "RequestTimeout",
     "attempt_limit",
     "clip_timeout",
+    "decoded",
+    "read_body_async",
+    "read_body_sync",
 ]
 
 #: A per-request timeout as httpx takes it (None: no limit).
@@ -111,6 +120,10 @@ class Deadline:
 
     def expired(self, now: float) -> bool:
         return self.at is not None and now >= self.at
+
+
+#: The deadline of the API request running in this context (None: none, e.g. a download).
+DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("a2e_deadline", default=None)
 
 
 class _Answer(Protocol):
@@ -268,3 +281,48 @@ class BodyReader:
 
 def _mib(size: int) -> str:
     return f"{size / 1048576:g} MiB" if size >= 1048576 else f"{size} bytes"
+
+
+# ------------------------------------------------------------------ the drivers
+
+
+def read_body_sync(response: httpx.Response, reader: BodyReader) -> bytes:
+    """The body of a streamed answer, through ``reader`` (its bounds, its deadline)."""
+    if response.is_stream_consumed:  # a transport that answers with a read response (a mock)
+        return reader.whole(response.content)
+    if not reader.done:
+        for chunk in response.iter_raw():
+            if reader.feed(chunk, time.monotonic()):
+                break
+    return reader.body()
+
+
+async def read_body_async(response: httpx.Response, reader: BodyReader) -> bytes:
+    """``read_body_sync`` for an async response."""
+    if response.is_stream_consumed:
+        return reader.whole(response.content)
+    if not reader.done:
+        async for chunk in response.aiter_raw():
+            if reader.feed(chunk, time.monotonic()):
+                break
+    return reader.body()
+
+
+def decoded(response: httpx.Response, body: bytes, secret: str) -> httpx.Response:
+    """A read response holding ``body`` (decoded, the token scrubbed) in place of the stream."""
+    content = scrub_bytes(body, secret)
+    if "content-encoding" not in response.headers:
+        # The usual case: this response, its content set (httpx 0.28 keeps it in ``_content``; a new
+        # Response would cost more than the rest of the reading).
+        response._content = content
+        return response
+    headers = response.headers.copy()
+    del headers["content-encoding"]
+    headers.pop("content-length", None)
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions=response.extensions,
+    )

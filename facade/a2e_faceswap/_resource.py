@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from ._transport import AsyncTransport, SyncTransport
+from ._api import AsyncApi, SyncApi
 
 __all__ = ["Resource"]
 
-T = TypeVar("T", SyncTransport, AsyncTransport)
+T = TypeVar("T", SyncApi, AsyncApi)
 
 
 class Resource(Generic[T]):
     """A readable repr, ``Tasks(base_url='https://video.a2e.ai')``: the server, never the token."""
 
-    _t: T
+    _api: T
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._t.config.base_url!r})"
+        return f"{type(self).__name__}(base_url={self._api.config.base_url!r})"

@@ -1,6 +1,7 @@
 """The one retry policy, sans I/O: given how many retries were spent and the error just met, it
-answers "retry after N seconds" or "give up". The sync and async clients (and the wait loop, and the
-duplicate-safe task creation) all ask it; only their sleeping differs.
+answers "retry after N seconds" or "give up". Its two drivers, ``retry_sync`` and ``retry_async``, run
+an attempt until it succeeds or the policy gives up; the wait loop and the duplicate-safe task creation
+ask the same policy in their own machines.
 
 Rules:
 
@@ -30,18 +31,21 @@ from __future__ import annotations
 import email.utils
 import math
 import random as _random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import attrs
 from attrs import define, frozen
 
 from . import codes
+from ._logging import logger
 from .errors import (
     A2EError,
     APIConnectionError,
     APIError,
     InvalidInputError,
+    NotFoundError,
     ServerError,
     UnreadableResponseError,
 )
@@ -53,7 +57,11 @@ __all__ = [
     "RetryPolicy",
     "is_retryable",
     "retry_after_seconds",
+    "retry_async",
+    "retry_sync",
 ]
+
+T = TypeVar("T")
 
 #: How many times an operation's retry count may start again because an attempt made progress.
 MAX_PROGRESS_RESETS = 1000
@@ -191,3 +199,78 @@ class RetryCount:
             self.in_a_row += 1
             self.spent += 1
         return delay
+
+
+# ------------------------------------------------------------------ the drivers
+
+
+def _log_retry(what: str, delay: float, count: RetryCount, error: A2EError) -> None:
+    logger.info(
+        "retrying %s in %.2fs (retry %d/%d) after %s: %s",
+        what,
+        delay,
+        count.in_a_row,
+        count.policy.max_retries,
+        type(error).__name__,
+        error,
+    )
+
+
+def _settled(error: A2EError, count: RetryCount, settle: Callable[[], object] | None) -> bool:
+    """A 404 on a retry of a DELETE: an earlier attempt was applied, so the goal is reached."""
+    return settle is not None and count.spent > 0 and isinstance(error, NotFoundError)
+
+
+def _next_delay(
+    what: str, error: A2EError, count: RetryCount, progressed: Callable[[], bool] | None
+) -> float | None:
+    delay = count.after_error(error, progressed=progressed is not None and progressed())
+    if delay is not None:
+        _log_retry(what, delay, count, error)
+    return delay
+
+
+def retry_sync(
+    what: str,
+    attempt: Callable[[], T],
+    count: RetryCount,
+    sleep: Callable[[float], object],
+    *,
+    settle: Callable[[], T] | None = None,
+    progressed: Callable[[], bool] | None = None,
+) -> T:
+    """Run ``attempt`` until it succeeds or ``count``'s policy gives up (the last error is raised).
+    ``progressed()`` (asked after a failed attempt) tells whether it got further than any attempt
+    before; ``settle()`` is the result when a retry of a DELETE meets 404."""
+    while True:
+        try:
+            return attempt()
+        except A2EError as error:
+            if settle is not None and _settled(error, count, settle):
+                return settle()
+            delay = _next_delay(what, error, count, progressed)
+            if delay is None:
+                raise
+            sleep(delay)
+
+
+async def retry_async(
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+    count: RetryCount,
+    sleep: Callable[[float], Awaitable[object]],
+    *,
+    settle: Callable[[], T] | None = None,
+    progressed: Callable[[], bool] | None = None,
+) -> T:
+    """``retry_sync`` for an awaited attempt."""
+    while True:
+        try:
+            return await attempt()
+        except A2EError as error:
+            if settle is not None and _settled(error, count, settle):
+                return settle()
+            delay = _next_delay(what, error, count, progressed)
+            if delay is None:
+                raise
+            await sleep(delay)

@@ -5,49 +5,41 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from a2e_api.models import BatchDetailRequest, CreateTaskRequest, TaskRecordsResponse
-from a2e_api.types import UNSET
-from attrs import frozen
-
-from . import _endpoints as ep
+from . import _endpoints as endpoints
+from ._api import AsyncApi, SyncApi
 from ._create import (
     LOOKUP_PAGE_SIZE,
-    CreateFlow,
-    Found,
-    GiveUp,
-    Identity,
-    NextPage,
-    Submit,
-    default_task_name,
-    resolution,
-    still_unknown,
+    CreatePlan,
+    create_async,
+    create_sync,
+    resolve_async,
+    resolve_sync,
 )
-from ._download import MIN_RATE, RATE_WINDOW, Destination, DownloadSink, OnProgress, RateWatch
+from ._download import (
+    MIN_RATE,
+    RATE_WINDOW,
+    Destination,
+    OnProgress,
+    RateWatch,
+    download_async,
+    download_sync,
+)
 from ._paging import PageCursor
-from ._polling import RequestTimeout, WaitMachine
+from ._reading import RequestTimeout
 from ._resource import Resource
-from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
+from ._types import NOT_GIVEN, TimeoutArg
 from ._uploads import AsyncUploads, Uploads
-from ._validation import (
-    MediaSource,
-    answered_id,
-    check_http_url,
-    check_id,
-    check_ids,
-    check_model_version,
-    check_name,
-    check_page,
-    check_page_size,
-    check_webhook_token,
-    check_webhook_url,
-    media_source,
-)
+from ._validation import answered_id, check_http_url, check_id, check_ids, check_page, check_page_size
 from ._waiting import wait_async, wait_sync
 from .errors import A2EError, CreateOutcomeUnknownError, InvalidInputError, UnreadableResponseError
 from .models import ActiveTask, RunResult, Task, TaskPage
+
+if TYPE_CHECKING:
+    from a2e_api.models import BatchDetailRequest, TaskRecordsResponse
 
 __all__ = ["AsyncTasks", "Tasks"]
 
@@ -60,68 +52,6 @@ PathArg = str | os.PathLike[str]
 
 
 # ------------------------------------------------------------------ shared, no I/O
-
-
-@frozen
-class CreatePlan:
-    """A validated ``tasks.create`` call: everything checked before the first request."""
-
-    face: MediaSource
-    video: MediaSource
-    name: str
-    cover_url: str | None
-    model_version: str | None
-    webhook_url: str | None
-    webhook_token: str | None
-
-    @classmethod
-    def of(
-        cls,
-        face: object,
-        video: object,
-        name: str | None,
-        cover_url: str | None,
-        model_version: str | None,
-        webhook_url: str | None,
-        webhook_token: str | None,
-    ) -> CreatePlan:
-        return cls(
-            face=media_source(face, "face"),
-            video=media_source(video, "video"),
-            name=default_task_name() if name is None else check_name(name),
-            cover_url=None if cover_url is None else check_http_url(cover_url, "cover_url"),
-            model_version=None if model_version is None else check_model_version(model_version).value,
-            webhook_url=None if webhook_url is None else check_webhook_url(webhook_url),
-            webhook_token=None if webhook_token is None else check_webhook_token(webhook_token),
-        )
-
-    def body(self, face_url: str, video_url: str) -> CreateTaskRequest:
-        return CreateTaskRequest(
-            name=self.name,
-            face_url=face_url,
-            video_url=video_url,
-            cover_url=self.cover_url if self.cover_url is not None else UNSET,
-            model_version=check_model_version(self.model_version)
-            if self.model_version is not None
-            else UNSET,
-            webhook_url=self.webhook_url if self.webhook_url is not None else UNSET,
-            webhook_token=self.webhook_token if self.webhook_token is not None else UNSET,
-        )
-
-
-def _create_flow(
-    transport: SyncTransport | AsyncTransport, body: CreateTaskRequest, deadline: object
-) -> CreateFlow:
-    if deadline is not None and (
-        not isinstance(deadline, int | float) or isinstance(deadline, bool) or not deadline > 0
-    ):
-        raise InvalidInputError(f"deadline must be a number of seconds > 0 or None, got {deadline!r}")
-    return CreateFlow(
-        transport.config.retry,
-        Identity(body.name, body.face_url, body.video_url),
-        deadline=None if deadline is None else transport.now() + float(deadline),
-        clock=transport.now,
-    )
 
 
 def _page(answer: TaskRecordsResponse, page: int, page_size: int) -> TaskPage:
@@ -161,13 +91,6 @@ def _result_url(task: Task) -> str:
         ) from None
 
 
-def _check_path(path: object) -> Destination:
-    """Where a result will be saved, checked and its directory made before anything is paid for."""
-    place = Destination.of(path)
-    place.prepare()
-    return place
-
-
 @contextlib.contextmanager
 def _concerning(task_id: str | None, note: str | None = None) -> Iterator[None]:
     """Our errors raised inside concern the paid task ``task_id``: they carry its id (and ``note``)."""
@@ -186,22 +109,20 @@ def _resume_note(task_id: str, download_to: PathArg | None) -> str:
     return f"task {task_id} was created (and paid for): resume with tasks.wait({task_id!r}){then}"
 
 
-def _machine(
-    transport: SyncTransport | AsyncTransport, task_id: str, timeout: float | None, poll: float
-) -> WaitMachine[Task]:
-    return WaitMachine[Task](
-        task_id, now=transport.now(), timeout=timeout, poll_interval=poll, retry=transport.config.retry
-    )
+def _batch_body(ids: builtins.list[str]) -> BatchDetailRequest:
+    from a2e_api.models.batch_detail_request import BatchDetailRequest
+
+    return BatchDetailRequest(ids=ids)
 
 
 # ------------------------------------------------------------------ sync
 
 
-class Tasks(Resource[SyncTransport]):
+class Tasks(Resource[SyncApi]):
     """``client.tasks`` (sync)."""
 
-    def __init__(self, transport: SyncTransport, uploads: Uploads) -> None:
-        self._t = transport
+    def __init__(self, api: SyncApi, uploads: Uploads) -> None:
+        self._api = api
         self._uploads = uploads
 
     def create(
@@ -223,50 +144,26 @@ class Tasks(Resource[SyncTransport]):
         ``settle_window`` before anything is sent again; ``deadline`` (seconds) bounds that. If it
         cannot be told whether the task exists, ``CreateOutcomeUnknownError`` is raised: pass it to
         ``resolve()`` later."""
-        plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
+        plan = CreatePlan.of(
+            face, video, name, cover_url, model_version, webhook_url, webhook_token, deadline
+        )
         body = plan.body(
             self._uploads.url_for(plan.face, timeout), self._uploads.url_for(plan.video, timeout)
         )
-        flow = _create_flow(self._t, body, deadline)
-        step = flow.first()
-        while True:
-            if isinstance(step, Found):
-                return step.task
-            if isinstance(step, GiveUp):
-                raise step.error
-            self._t.sleep(step.delay)
-            if isinstance(step, Submit):
-                try:
-                    answer = self._t.call(ep.CREATE_TASK, timeout, retry=False, body=body)
-                    return Task.from_wire(answer.data.to_dict())
-                except A2EError as error:
-                    step = flow.after_error(error)
-            else:
-                try:
-                    step = flow.after_lookup_page(self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout))
-                except A2EError as error:
-                    step = flow.after_lookup_error(error)
+        return create_sync(self._api, plan, body, self._lookup(timeout), timeout)
+
+    def _lookup(self, timeout: TimeoutArg) -> Callable[[int], TaskPage]:
+        return lambda page: self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout)
 
     def resolve(self, error: CreateOutcomeUnknownError, *, timeout: TimeoutArg = NOT_GIVEN) -> Task | None:
         """The task a create that raised ``error`` made, or ``None`` when a conclusive lookup shows it
         made none (then creating again cannot pay twice). Waits until ``error.resolvable_at`` first;
         raises ``CreateOutcomeUnknownError`` again if the records still cannot tell."""
-        scan, wait = resolution(error)
-        self._t.sleep(wait)
-        page = 1
-        while True:
-            verdict = scan.feed(self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout))
-            if isinstance(verdict, Found):
-                return verdict.task
-            if not isinstance(verdict, NextPage):
-                if verdict.conclusive:
-                    return None
-                raise still_unknown(error, verdict.reason)
-            page = verdict.page
+        return resolve_sync(self._api, error, self._lookup(timeout))
 
     def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
         """The task's current record (the source of truth for its state)."""
-        answer = self._t.call(ep.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        answer = self._api.call(endpoints.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
         return Task.from_wire(answer.data.to_dict())
 
     def get_many(self, task_ids: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Task]:
@@ -274,15 +171,15 @@ class Tasks(Resource[SyncTransport]):
         wanted = check_ids(task_ids, "task_ids")
         found: builtins.list[Task] = []
         for start in range(0, len(wanted), BATCH_SIZE):
-            body = BatchDetailRequest(ids=wanted[start : start + BATCH_SIZE])
-            answer = self._t.call(ep.BATCH_TASK_DETAIL, timeout, body=body)
+            body = _batch_body(wanted[start : start + BATCH_SIZE])
+            answer = self._api.call(endpoints.BATCH_TASK_DETAIL, timeout, body=body)
             found.extend(Task.from_wire(row.to_dict()) for row in answer.data)
         return _by_id(found, wanted)
 
     def list(self, page: int = 1, page_size: int = 10, *, timeout: TimeoutArg = NOT_GIVEN) -> TaskPage:
         """One page of task records, newest first, with the total count."""
         page, page_size = check_page(page), check_page_size(page_size)
-        answer = self._t.call(ep.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size)
+        answer = self._api.call(endpoints.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size)
         return _page(answer, page, page_size)
 
     def iter(self, page_size: int = 100, *, timeout: TimeoutArg = NOT_GIVEN) -> Iterator[Task]:
@@ -298,12 +195,13 @@ class Tasks(Resource[SyncTransport]):
     def active(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[ActiveTask]:
         """The tasks still in flight (A2E's status list)."""
         return [
-            ActiveTask.from_wire(row.to_dict()) for row in self._t.call(ep.LIST_TASK_STATUSES, timeout).data
+            ActiveTask.from_wire(row.to_dict())
+            for row in self._api.call(endpoints.LIST_TASK_STATUSES, timeout).data
         ]
 
     def delete(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Delete a task record (A2E does not promise to stop processing that has started)."""
-        self._t.call(ep.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        self._api.call(endpoints.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
 
     def wait(
         self,
@@ -321,15 +219,21 @@ class Tasks(Resource[SyncTransport]):
         deadline (see ``_polling``); ``on_update(task)`` runs on every status change.
         """
         task_id, known = _subject(task)
-        machine = _machine(self._t, task_id, timeout, poll_interval)
 
         def fetch(timeout: RequestTimeout) -> Task:
-            return Task.from_wire(
-                self._t.call(ep.GET_TASK, timeout, retry=False, field_id=task_id).data.to_dict()
-            )
+            answer = self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
+            return Task.from_wire(answer.data.to_dict())
 
-        default = self._t.timeout_for(request_timeout)
-        return wait_sync(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
+        return wait_sync(
+            self._api,
+            task_id,
+            fetch,
+            known=known,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )
 
     def download(
         self,
@@ -350,32 +254,11 @@ class Tasks(Resource[SyncTransport]):
         url, task_id = _download_source(task_or_url)
         watch = RateWatch.of(min_rate, rate_window)
         with _concerning(task_id):
-            place = _check_path(path)
+            place = Destination.of(path).prepare()
             if url is None:
                 assert task_id is not None
                 url = _result_url(self.get(task_id, timeout=timeout))
-            with DownloadSink(place.target(url, task_id), on_progress, watch, self._t.now) as sink:
-
-                def attempt() -> None:
-                    while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
-                        ask = sink.next_request()
-                        with self._t.stream(
-                            "download",
-                            "GET",
-                            url,
-                            timeout,
-                            accept=ask.accept,
-                            headers=ask.headers,
-                            follow_redirects=True,
-                        ) as response:
-                            if sink.begin(response.status_code, response.headers):
-                                for chunk in response.iter_raw():  # never decoded (see _download)
-                                    sink.write(chunk)
-                                sink.end()
-                                return
-
-                self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
-        return sink.target
+            return download_sync(self._api, url, place.target(url, task_id), on_progress, watch, timeout)
 
     def run(
         self,
@@ -399,7 +282,7 @@ class Tasks(Resource[SyncTransport]):
         ``download_to`` is checked (and its directory made) before the task is created; an error after
         that carries the paid task's id in ``error.task_id``, with a note on how to resume."""
         if download_to is not None:
-            _check_path(download_to)
+            Destination.of(download_to).prepare()
         task = self.create(
             face=face,
             video=video,
@@ -428,11 +311,11 @@ class Tasks(Resource[SyncTransport]):
 # ------------------------------------------------------------------ async
 
 
-class AsyncTasks(Resource[AsyncTransport]):
+class AsyncTasks(Resource[AsyncApi]):
     """``client.tasks`` (async): the same methods as ``Tasks``, awaited (``iter`` is ``async for``)."""
 
-    def __init__(self, transport: AsyncTransport, uploads: AsyncUploads) -> None:
-        self._t = transport
+    def __init__(self, api: AsyncApi, uploads: AsyncUploads) -> None:
+        self._api = api
         self._uploads = uploads
 
     async def create(
@@ -449,50 +332,25 @@ class AsyncTasks(Resource[AsyncTransport]):
         deadline: float | None = None,
     ) -> Task:
         """Start a face swap task (spends credits); never creates it twice (see ``Tasks.create``)."""
-        plan = CreatePlan.of(face, video, name, cover_url, model_version, webhook_url, webhook_token)
+        plan = CreatePlan.of(
+            face, video, name, cover_url, model_version, webhook_url, webhook_token, deadline
+        )
         face_url = await self._uploads.url_for(plan.face, timeout)
         body = plan.body(face_url, await self._uploads.url_for(plan.video, timeout))
-        flow = _create_flow(self._t, body, deadline)
-        step = flow.first()
-        while True:
-            if isinstance(step, Found):
-                return step.task
-            if isinstance(step, GiveUp):
-                raise step.error
-            await self._t.sleep(step.delay)
-            if isinstance(step, Submit):
-                try:
-                    answer = await self._t.call(ep.CREATE_TASK, timeout, retry=False, body=body)
-                    return Task.from_wire(answer.data.to_dict())
-                except A2EError as error:
-                    step = flow.after_error(error)
-            else:
-                try:
-                    page = await self.list(step.page, LOOKUP_PAGE_SIZE, timeout=timeout)
-                    step = flow.after_lookup_page(page)
-                except A2EError as error:
-                    step = flow.after_lookup_error(error)
+        return await create_async(self._api, plan, body, self._lookup(timeout), timeout)
+
+    def _lookup(self, timeout: TimeoutArg) -> Callable[[int], Awaitable[TaskPage]]:
+        return lambda page: self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout)
 
     async def resolve(
         self, error: CreateOutcomeUnknownError, *, timeout: TimeoutArg = NOT_GIVEN
     ) -> Task | None:
         """The task a create that raised ``error`` made, or ``None`` (see ``Tasks.resolve``)."""
-        scan, wait = resolution(error)
-        await self._t.sleep(wait)
-        page = 1
-        while True:
-            verdict = scan.feed(await self.list(page, LOOKUP_PAGE_SIZE, timeout=timeout))
-            if isinstance(verdict, Found):
-                return verdict.task
-            if not isinstance(verdict, NextPage):
-                if verdict.conclusive:
-                    return None
-                raise still_unknown(error, verdict.reason)
-            page = verdict.page
+        return await resolve_async(self._api, error, self._lookup(timeout))
 
     async def get(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> Task:
         """The task's current record (the source of truth for its state)."""
-        answer = await self._t.call(ep.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        answer = await self._api.call(endpoints.GET_TASK, timeout, field_id=check_id(task_id, "task_id"))
         return Task.from_wire(answer.data.to_dict())
 
     async def get_many(self, task_ids: Iterable[str], *, timeout: TimeoutArg = NOT_GIVEN) -> dict[str, Task]:
@@ -500,15 +358,17 @@ class AsyncTasks(Resource[AsyncTransport]):
         wanted = check_ids(task_ids, "task_ids")
         found: builtins.list[Task] = []
         for start in range(0, len(wanted), BATCH_SIZE):
-            body = BatchDetailRequest(ids=wanted[start : start + BATCH_SIZE])
-            answer = await self._t.call(ep.BATCH_TASK_DETAIL, timeout, body=body)
+            body = _batch_body(wanted[start : start + BATCH_SIZE])
+            answer = await self._api.call(endpoints.BATCH_TASK_DETAIL, timeout, body=body)
             found.extend(Task.from_wire(row.to_dict()) for row in answer.data)
         return _by_id(found, wanted)
 
     async def list(self, page: int = 1, page_size: int = 10, *, timeout: TimeoutArg = NOT_GIVEN) -> TaskPage:
         """One page of task records, newest first, with the total count."""
         page, page_size = check_page(page), check_page_size(page_size)
-        answer = await self._t.call(ep.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size)
+        answer = await self._api.call(
+            endpoints.LIST_TASK_RECORDS, timeout, page_num=page, page_size=page_size
+        )
         return _page(answer, page, page_size)
 
     def iter(self, page_size: int = 100, *, timeout: TimeoutArg = NOT_GIVEN) -> AsyncIterator[Task]:
@@ -524,12 +384,12 @@ class AsyncTasks(Resource[AsyncTransport]):
 
     async def active(self, *, timeout: TimeoutArg = NOT_GIVEN) -> builtins.list[ActiveTask]:
         """The tasks still in flight (A2E's status list)."""
-        answer = await self._t.call(ep.LIST_TASK_STATUSES, timeout)
+        answer = await self._api.call(endpoints.LIST_TASK_STATUSES, timeout)
         return [ActiveTask.from_wire(row.to_dict()) for row in answer.data]
 
     async def delete(self, task_id: str, *, timeout: TimeoutArg = NOT_GIVEN) -> None:
         """Delete a task record (A2E does not promise to stop processing that has started)."""
-        await self._t.call(ep.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
+        await self._api.call(endpoints.DELETE_TASK, timeout, field_id=check_id(task_id, "task_id"))
 
     async def wait(
         self,
@@ -544,14 +404,21 @@ class AsyncTasks(Resource[AsyncTransport]):
 
         ``on_update`` may be a plain function or a coroutine function."""
         task_id, known = _subject(task)
-        machine = _machine(self._t, task_id, timeout, poll_interval)
 
         async def fetch(timeout: RequestTimeout) -> Task:
-            answer = await self._t.call(ep.GET_TASK, timeout, retry=False, field_id=task_id)
+            answer = await self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        default = self._t.timeout_for(request_timeout)
-        return await wait_async(machine, fetch, known, on_update, self._t.sleep, self._t.now, default)
+        return await wait_async(
+            self._api,
+            task_id,
+            fetch,
+            known=known,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            request_timeout=request_timeout,
+        )
 
     async def download(
         self,
@@ -567,32 +434,12 @@ class AsyncTasks(Resource[AsyncTransport]):
         url, task_id = _download_source(task_or_url)
         watch = RateWatch.of(min_rate, rate_window)
         with _concerning(task_id):
-            place = _check_path(path)
+            place = Destination.of(path).prepare()
             if url is None:
                 assert task_id is not None
                 url = _result_url(await self.get(task_id, timeout=timeout))
-            with DownloadSink(place.target(url, task_id), on_progress, watch, self._t.now) as sink:
-
-                async def attempt() -> None:
-                    while True:  # see Tasks.download
-                        ask = sink.next_request()
-                        async with self._t.stream(
-                            "download",
-                            "GET",
-                            url,
-                            timeout,
-                            accept=ask.accept,
-                            headers=ask.headers,
-                            follow_redirects=True,
-                        ) as response:
-                            if sink.begin(response.status_code, response.headers):
-                                async for chunk in response.aiter_raw():  # never decoded
-                                    sink.write(chunk)
-                                sink.end()
-                                return
-
-                await self._t.retrying("download", True, attempt, progressed=sink.state.progressed)
-        return sink.target
+            target = place.target(url, task_id)
+            return await download_async(self._api, url, target, on_progress, watch, timeout)
 
     async def run(
         self,
@@ -614,7 +461,7 @@ class AsyncTasks(Resource[AsyncTransport]):
         """Create a task, wait for it, and download the result if ``download_to`` is given (see
         ``Tasks.run``: the path is checked before paying; later errors carry the task's id)."""
         if download_to is not None:
-            _check_path(download_to)
+            Destination.of(download_to).prepare()
         task = await self.create(
             face=face,
             video=video,

@@ -19,18 +19,22 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from a2e_api.models.upload_url import UploadUrl
-from a2e_api.models.upload_url_request import UploadUrlRequest
 from attrs import frozen
 
-from . import _endpoints as ep
+from . import _endpoints as endpoints
+from ._api import AsyncApi, SyncApi
 from ._resource import Resource
-from ._transport import NOT_GIVEN, AsyncTransport, SyncTransport, TimeoutArg
+from ._retry import retry_async, retry_sync
+from ._types import NOT_GIVEN, TimeoutArg
 from ._validation import MediaSource, read_head
 from .errors import InvalidInputError, LocalFileError, UnreadableResponseError
 from .models import UploadTarget
+
+if TYPE_CHECKING:
+    from a2e_api.models import UploadUrl, UploadUrlRequest
 
 __all__ = ["AsyncUploads", "UploadSource", "Uploads"]
 
@@ -89,6 +93,8 @@ class UploadSource:
         return cls(None, path, size, content_type, f"{token}-{safe}")
 
     def request(self) -> UploadUrlRequest:
+        from a2e_api.models.upload_url_request import UploadUrlRequest
+
         return UploadUrlRequest(
             key=self.key, content_type=self.content_type, file_size=self.size, content_length=self.size
         )
@@ -136,11 +142,11 @@ def _target(data: UploadUrl) -> UploadTarget:
     return target
 
 
-class Uploads(Resource[SyncTransport]):
+class Uploads(Resource[SyncApi]):
     """``client.uploads`` (sync)."""
 
-    def __init__(self, transport: SyncTransport) -> None:
-        self._t = transport
+    def __init__(self, api: SyncApi) -> None:
+        self._api = api
 
     def upload(
         self,
@@ -151,15 +157,15 @@ class Uploads(Resource[SyncTransport]):
     ) -> str:
         """Upload a file (path) or bytes; return the public URL to use as ``face`` / ``video``."""
         src = UploadSource.of(source, content_type)
-        target = _target(self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request()).data)
+        target = _target(self._api.call(endpoints.CREATE_UPLOAD_URL, timeout, body=src.request()).data)
 
         def put() -> None:
-            with self._t.stream(
+            with self._api.stream(
                 "upload_put", "PUT", target.upload_url, timeout, content=src.chunks(), headers=src.headers()
             ):
                 pass
 
-        self._t.retrying("upload_put", True, put)
+        retry_sync("upload_put", put, self._api.retry_count(True), self._api.sleep)
         return target.public_url
 
     def url_for(self, source: MediaSource, timeout: TimeoutArg = NOT_GIVEN) -> str:
@@ -167,11 +173,11 @@ class Uploads(Resource[SyncTransport]):
         return source if isinstance(source, str) else self.upload(source, timeout=timeout)
 
 
-class AsyncUploads(Resource[AsyncTransport]):
+class AsyncUploads(Resource[AsyncApi]):
     """``client.uploads`` (async)."""
 
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._t = transport
+    def __init__(self, api: AsyncApi) -> None:
+        self._api = api
 
     async def upload(
         self,
@@ -182,15 +188,17 @@ class AsyncUploads(Resource[AsyncTransport]):
     ) -> str:
         """Upload a file (path) or bytes; return the public URL to use as ``face`` / ``video``."""
         src = UploadSource.of(source, content_type)
-        target = _target((await self._t.call(ep.CREATE_UPLOAD_URL, timeout, body=src.request())).data)
+        target = _target(
+            (await self._api.call(endpoints.CREATE_UPLOAD_URL, timeout, body=src.request())).data
+        )
 
         async def put() -> None:
-            async with self._t.stream(
+            async with self._api.stream(
                 "upload_put", "PUT", target.upload_url, timeout, content=src.achunks(), headers=src.headers()
             ):
                 pass
 
-        await self._t.retrying("upload_put", True, put)
+        await retry_async("upload_put", put, self._api.retry_count(True), self._api.sleep)
         return target.public_url
 
     async def url_for(self, source: MediaSource, timeout: TimeoutArg = NOT_GIVEN) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
 
 from .errors import InsecureURLError, InvalidInputError, LocalFileError, UnreadableResponseError
 
@@ -27,6 +26,7 @@ __all__ = [
     "REGIONS",
     "MediaSource",
     "answered_id",
+    "check_deadline",
     "check_http_url",
     "check_id",
     "check_ids",
@@ -139,12 +139,22 @@ def check_webhook_token(value: object) -> str:
     return value
 
 
-def check_model_version(value: object) -> CreateTaskRequestModelVersion:
+def check_model_version(value: object) -> str:
+    """One of the contract's model versions (its enum, imported on first use)."""
+    from a2e_api.models.create_task_request_model_version import CreateTaskRequestModelVersion
+
     try:
-        return CreateTaskRequestModelVersion(str(value) if isinstance(value, str) else "")
+        return CreateTaskRequestModelVersion(str(value) if isinstance(value, str) else "").value
     except ValueError:
         allowed = ", ".join(repr(v.value) for v in CreateTaskRequestModelVersion)
         raise InvalidInputError(f"model_version must be one of {allowed}, got {value!r}") from None
+
+
+def check_deadline(value: object) -> float | None:
+    """A number of seconds > 0, or ``None`` (no deadline)."""
+    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or not value > 0):
+        raise InvalidInputError(f"deadline must be a number of seconds > 0 or None, got {value!r}")
+    return None if value is None else float(value)
 
 
 def media_source(value: object, what: str) -> MediaSource:

@@ -26,8 +26,8 @@ from a2e_faceswap import (
     Task,
     TaskPage,
 )
+from a2e_faceswap._error_mapping import error_from_response
 from a2e_faceswap._retry import retry_after_seconds
-from a2e_faceswap._transport import error_from_response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -21,13 +21,13 @@ async def test_a_per_call_timeout_does_not_change_the_client(make_api: MakeApi, 
         await api.tasks.get(task.id, timeout=0.1)
     assert (await api.tasks.get(task.id)).id == task.id  # slow again, but within the client's 5 s
     assert api.timeout == 5.0
-    assert unwrap(api)._transport.http.timeout.read == 5.0
+    assert unwrap(api)._api.http.timeout.read == 5.0
 
 
 async def test_with_options_copies_share_one_pool(make_api: MakeApi, env: Env) -> None:
     api = make_api(timeout=5.0)
     quick = api.with_options(timeout=0.1, max_retries=0)
-    assert unwrap(quick)._transport.http is unwrap(api)._transport.http
+    assert unwrap(quick)._api.http is unwrap(api)._api.http
     task = await api.tasks.create(face=FACE, video=VIDEO)
     env.sim.faults.add(FaultKind.SLOW, route="get_task", times=2, delay=0.4)
     with pytest.raises(APITimeoutError):

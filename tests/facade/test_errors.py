@@ -30,7 +30,7 @@ from a2e_faceswap import (
     UnreadableResponseError,
     WaitTimeoutError,
 )
-from a2e_faceswap._transport import error_from_response
+from a2e_faceswap._error_mapping import error_from_response
 from a2e_faceswap.testing import FaultKind
 
 from tests.facade.conftest import Env, MakeApi

@@ -27,8 +27,8 @@ from a2e_faceswap import (
 from a2e_faceswap._create import default_task_name, find_by_name
 from a2e_faceswap._download import Answer, ResumeState
 from a2e_faceswap._paging import PageCursor
-from a2e_faceswap._polling import MIN_POLL_TIMEOUT, Done, Fail, Sleep, WaitMachine
 from a2e_faceswap._retry import MAX_PROGRESS_RESETS, RetryCount, is_retryable, retry_after_seconds
+from a2e_faceswap._waiting import MIN_POLL_TIMEOUT, Done, Fail, Sleep, WaitMachine
 from a2e_faceswap.errors import A2EError, APIError
 from hypothesis import given
 from hypothesis import strategies as st

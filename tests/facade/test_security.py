@@ -68,7 +68,7 @@ async def test_canary_token_never_appears_in_logs_reprs_or_errors(
         repr(wrong),
         repr(api.with_options(timeout=3)),
     ]
-    texts.append(repr(unwrap(api)._transport) + repr(unwrap(api)._transport.config))
+    texts.append(repr(unwrap(api)._api) + repr(unwrap(api)._api.config))
     for error in errors:
         texts += [str(error), repr(error)]
         response = getattr(error, "response", None)
@@ -131,7 +131,7 @@ def test_plain_http_to_loopback_and_https_anywhere_are_allowed(url: str) -> None
 
 def test_the_token_is_only_sent_to_the_api_origin() -> None:
     with A2E(api_key=CANARY, base_url="https://video.a2e.ai") as client:
-        auth = client._transport.auth  # the httpx.Auth sent with each API request
+        auth = client._api.auth  # the httpx.Auth sent with each API request
     signed = next(
         auth.auth_flow(httpx.Request("GET", "https://video.a2e.ai/api/v1/userFaceSwapTask/records"))
     )

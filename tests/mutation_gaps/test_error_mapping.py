@@ -25,12 +25,12 @@ from a2e_faceswap import (
     UnreadableResponseError,
 )
 from a2e_faceswap._endpoints import CREATE_TASK
-from a2e_faceswap._transport import (
-    _accepted,
+from a2e_faceswap._error_mapping import (
     _error_class,
-    _outcome,
+    accepted,
     error_from_response,
     map_transport_error,
+    outcome,
 )
 from a2e_faceswap.errors import A2EError, APIError
 
@@ -261,10 +261,10 @@ def test_a_parsed_success_counts_only_under_2xx(status: int, success: bool) -> N
     parsed = TaskResponse.from_dict(_TASK)
     response, detailed = _answer(status, parsed)
     if success:
-        assert _outcome(CREATE_TASK, SECRET, response, detailed, None) is parsed
+        assert outcome(CREATE_TASK, SECRET, response, detailed, None) is parsed
     else:
         with pytest.raises(APIError) as caught:
-            _outcome(CREATE_TASK, SECRET, response, detailed, None)
+            outcome(CREATE_TASK, SECRET, response, detailed, None)
         assert caught.value.status == status
 
 
@@ -272,7 +272,7 @@ def test_a_parse_error_an_error_model_or_no_model_is_an_error() -> None:
     response, detailed = _answer(200, TaskResponse.from_dict(_TASK))
     problem = KeyError("data")
     with pytest.raises(UnreadableResponseError) as caught:
-        _outcome(CREATE_TASK, SECRET, response, detailed, problem)
+        outcome(CREATE_TASK, SECRET, response, detailed, problem)
     assert caught.value.__cause__ is problem
     assert caught.value.message == "the answer does not match the contract (KeyError: 'data')"
     refused = httpx.Response(200, json={"code": 400, "msg": "bad face"})
@@ -283,15 +283,15 @@ def test_a_parse_error_an_error_model_or_no_model_is_an_error() -> None:
         parsed=ErrorResponse.from_dict({"code": 400, "msg": "bad face"}),
     )
     with pytest.raises(BadRequestError):
-        _outcome(CREATE_TASK, SECRET, refused, error_model, None)
+        outcome(CREATE_TASK, SECRET, refused, error_model, None)
     with pytest.raises(UnreadableResponseError):
-        _outcome(CREATE_TASK, SECRET, response, None, None)
+        outcome(CREATE_TASK, SECRET, response, None, None)
 
 
 def test_no_answer_at_all_is_the_transport_failure() -> None:
     cut = httpx.ReadError("reset", request=_REQUEST)
     with pytest.raises(APIConnectionError) as caught:
-        _outcome(CREATE_TASK, SECRET, None, None, cut)
+        outcome(CREATE_TASK, SECRET, None, None, cut)
     assert caught.value.operation == "create_task"
     assert caught.value.outcome_unknown is True
     assert caught.value.__cause__ is cut
@@ -309,16 +309,16 @@ def test_no_answer_at_all_is_the_transport_failure() -> None:
     ],
 )
 def test_which_statuses_a_raw_call_accepts(status: int, accept: tuple[int, ...], expected: bool) -> None:
-    assert _accepted(status, frozenset(accept)) is expected
+    assert accepted(status, frozenset(accept)) is expected
 
 
 def test_a_finished_call_scrubs_the_token_from_its_error() -> None:
     leaked = httpx.Response(500, content=f"<p>{SECRET}</p>".encode())
     with pytest.raises(APIError) as caught:
-        _outcome(CREATE_TASK, SECRET, leaked, None, None)
+        outcome(CREATE_TASK, SECRET, leaked, None, None)
     assert SECRET not in str(caught.value)
     assert SECRET not in (caught.value.snippet or "")
     cut = httpx.ReadError(f"reset by {SECRET}", request=_REQUEST)
     with pytest.raises(APIConnectionError) as lost:
-        _outcome(CREATE_TASK, SECRET, None, None, cut)
+        outcome(CREATE_TASK, SECRET, None, None, cut)
     assert SECRET not in str(lost.value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from a2e_faceswap import InvalidInputError, RetryPolicy, ServerError, Task, WaitTimeoutError
-from a2e_faceswap._polling import Fail, Sleep, WaitMachine
+from a2e_faceswap._waiting import Fail, Sleep, WaitMachine
 
 
 def _task(status: str, url: str = "") -> Task:
