@@ -71,22 +71,14 @@ class Previews(Resource[SyncApi]):
         """Poll until the preview completes (returned) or fails (``TaskFailedError``); ``timeout`` is the
         overall deadline in seconds (``WaitTimeoutError``), ``request_timeout`` the per-request one (clipped
         for each poll to the time left before the deadline, see ``_waiting``)."""
-        preview_id, known = _subject(preview)
+        subject = _subject(preview)
+        preview_id = subject[0]
 
         def fetch(timeout: RequestTimeout) -> Preview:
             answer = self._api.call(endpoints.GET_PREVIEW_STATUS, timeout, retry=False, field_id=preview_id)
             return Preview.from_wire(answer.data.to_dict())
 
-        return wait_sync(
-            self._api,
-            preview_id,
-            fetch,
-            known=known,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
+        return wait_sync(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)
 
 
 class AsyncPreviews(Resource[AsyncApi]):
@@ -122,7 +114,8 @@ class AsyncPreviews(Resource[AsyncApi]):
         request_timeout: TimeoutArg = NOT_GIVEN,
     ) -> Preview:
         """Poll until the preview completes or fails (see the sync client); ``on_update`` may be async."""
-        preview_id, known = _subject(preview)
+        subject = _subject(preview)
+        preview_id = subject[0]
 
         async def fetch(timeout: RequestTimeout) -> Preview:
             answer = await self._api.call(
@@ -130,13 +123,4 @@ class AsyncPreviews(Resource[AsyncApi]):
             )
             return Preview.from_wire(answer.data.to_dict())
 
-        return await wait_async(
-            self._api,
-            preview_id,
-            fetch,
-            known=known,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
+        return await wait_async(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)

@@ -218,22 +218,14 @@ class Tasks(Resource[SyncApi]):
         ``request_timeout`` the per-request one, clipped for each poll to the time left before the
         deadline (see ``_polling``); ``on_update(task)`` runs on every status change.
         """
-        task_id, known = _subject(task)
+        subject = _subject(task)
+        task_id = subject[0]
 
         def fetch(timeout: RequestTimeout) -> Task:
             answer = self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        return wait_sync(
-            self._api,
-            task_id,
-            fetch,
-            known=known,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
+        return wait_sync(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)
 
     def download(
         self,
@@ -403,22 +395,14 @@ class AsyncTasks(Resource[AsyncApi]):
         """Poll ``get_task`` until the task completes or fails (see ``Tasks.wait``).
 
         ``on_update`` may be a plain function or a coroutine function."""
-        task_id, known = _subject(task)
+        subject = _subject(task)
+        task_id = subject[0]
 
         async def fetch(timeout: RequestTimeout) -> Task:
             answer = await self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        return await wait_async(
-            self._api,
-            task_id,
-            fetch,
-            known=known,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            request_timeout=request_timeout,
-        )
+        return await wait_async(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)
 
     async def download(
         self,

@@ -224,16 +224,16 @@ def _note(decision: Decision[R]) -> R | None:
 
 def wait_sync(
     api: SyncApi,
-    subject_id: str,
     fetch: Callable[[RequestTimeout], R],
-    *,
-    known: R | None,
+    subject: tuple[str, R | None],
     timeout: float | None,
     poll_interval: float,
     on_update: Callable[[R], object] | None,
     request_timeout: TimeoutArg,
 ) -> R:
-    """Poll with ``fetch(timeout)`` (one request, that timeout) until the machine returns or raises."""
+    """Poll with ``fetch(timeout)`` (one request, that timeout) until the machine returns or raises.
+    ``subject``: the id waited on, and its record when the caller has one (judged first)."""
+    subject_id, known = subject
     machine: WaitMachine[R] = _machine(api, subject_id, timeout, poll_interval)
     default = api.timeout_for(request_timeout)
     decision = machine.start(known, api.now())
@@ -254,16 +254,15 @@ def wait_sync(
 
 async def wait_async(
     api: AsyncApi,
-    subject_id: str,
     fetch: Callable[[RequestTimeout], Awaitable[R]],
-    *,
-    known: R | None,
+    subject: tuple[str, R | None],
     timeout: float | None,
     poll_interval: float,
     on_update: Callable[[R], object] | None,
     request_timeout: TimeoutArg,
 ) -> R:
     """``wait_sync``, awaited; ``on_update`` may be a coroutine function."""
+    subject_id, known = subject
     machine: WaitMachine[R] = _machine(api, subject_id, timeout, poll_interval)
     default = api.timeout_for(request_timeout)
     decision = machine.start(known, api.now())
