@@ -4,7 +4,7 @@ The command lives in the ``cli`` extra (typer, rich); the base install is the cl
 imports neither until the command runs (``app`` is loaded on first access), so the console script,
 installed either way, can say in one line how to get the extra instead of showing a traceback.
 ``install_hint`` words that advice for every extra the command may need (the package is not on PyPI
-yet, so the clone's form comes first).
+yet, so the clone's form comes first). ``PROG`` is the command's name wherever the command writes it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._cli import app
 
-__all__ = ["app", "install_hint", "main"]
+__all__ = ["PROG", "app", "install_hint", "main"]
+
+#: the command's name (the console script declared in pyproject.toml)
+PROG = "a2e-faceswap"
 
 #: the exit status of a usage error (ExitCode.USAGE of the command)
 _USAGE = 2
@@ -43,7 +46,7 @@ def main() -> None:
             raise
         missing = (error.name or "a dependency").partition(".")[0]
         print(
-            f"a2e-faceswap: the command needs the 'cli' extra ({missing} is missing): {install_hint('cli')}",
+            f"{PROG}: the command needs the 'cli' extra ({missing} is missing): {install_hint('cli')}",
             file=sys.stderr,
         )
         raise SystemExit(_USAGE) from None

@@ -1,0 +1,58 @@
+"""What the command (``a2e_faceswap._cli``) needs from the client's internals, and nothing else.
+
+The command otherwise uses only public names (``a2e_faceswap.A2E``, ``errors``, ``models``,
+``testing.Simulator``); a test (tests/cli/test_imports.py) holds it to that and to this one module.
+Each name here is one the command needs before or beside a client, so that it checks, masks and logs
+exactly as the client does instead of keeping its own copy:
+
+* ``clean_token``: the key as the client will send it, to mask that form in every output, even when
+  the client refuses the key;
+* ``media_source``, ``check_name``, ``Destination``: the client's own input checks, run before the
+  command uploads or pays for anything;
+* ``scrub``, ``register_secret``, ``RedactingFilter``, ``logger``: the token masking and the logger of
+  ``_logging`` (whose docstring states the rules), for ``--debug`` and the command's output;
+* ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
+  a2e_faceswap.testing``) reused by ``a2e-faceswap sim``; imported on call, as the ``testing`` extra
+  may be missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ._client import clean_token
+from ._download import Destination
+from ._logging import RedactingFilter, logger, register_secret, scrub
+from ._validation import MediaSource, check_name, media_source
+
+if TYPE_CHECKING:
+    from .testing import Simulator
+
+__all__ = [
+    "Destination",
+    "MediaSource",
+    "RedactingFilter",
+    "announce_simulator",
+    "check_name",
+    "clean_token",
+    "logger",
+    "media_source",
+    "register_secret",
+    "run_simulator",
+    "scrub",
+]
+
+
+def announce_simulator(sim: Simulator) -> None:
+    """The runner's own announcement (base URL and token as shell lines) on stdout."""
+    from .testing.__main__ import announce
+
+    announce(sim)
+
+
+def run_simulator(argv: Sequence[str], *, prog: str, on_start: Callable[[Simulator], None]) -> int:
+    """Run the simulator's runner with ``argv`` until interrupted; its exit status."""
+    from .testing.__main__ import main
+
+    return main(argv, prog=prog, on_start=on_start)
