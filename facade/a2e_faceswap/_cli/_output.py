@@ -36,8 +36,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from .._cli_support import scrub
 from ..models import Preview, Task
-from ._problems import Problem, scrub
+from ._problems import Problem
 from ._render import human_size
 
 __all__ = ["Output", "Stopwatch"]
@@ -65,6 +66,10 @@ class Output:
         self.animate = self.notes.is_terminal
         self._emitted = False
 
+    def _masked(self, text: str) -> str:
+        """``text`` with the API key masked in every form (``_logging.scrub``)."""
+        return scrub(text, self._secret() or "")
+
     # ------------------------------------------------------------------ results
     def emit(self, document: Any, human: Callable[[], None] | None = None) -> None:
         """The command's result: ``document`` under --json, else ``human()`` (if given)."""
@@ -77,7 +82,7 @@ class Output:
                 text.encode("utf-8")
             except UnicodeEncodeError:  # a non-UTF-8 file name: escaped (\udcXX), the JSON stays UTF-8
                 text = json.dumps(document, indent=2, default=str)
-            sys.stdout.write(scrub(text, self._secret()) + "\n")
+            sys.stdout.write(self._masked(text) + "\n")
             sys.stdout.flush()
         elif human is not None:
             human()
@@ -89,7 +94,7 @@ class Output:
     def result(self, value: str) -> None:
         """The command's one result value (an id, a URL, a path) as a bare line on stdout, unstyled and
         unwrapped; a path's undecodable bytes are written back as they are on disk."""
-        line = scrub(value, self._secret()) + "\n"
+        line = self._masked(value) + "\n"
         try:
             data = os.fsencode(line)
         except UnicodeEncodeError:  # not from a file name (a lone surrogate sent by the server)
@@ -113,11 +118,9 @@ class Output:
 
     # ------------------------------------------------------------------ errors
     def problem(self, problem: Problem, error: BaseException | None, debug: bool) -> None:
-        secret = self._secret()
         if debug and error is not None:
-            trace = "".join(traceback.format_exception(error))
-            sys.stderr.write(scrub(trace, secret))
-        sys.stderr.write(scrub(problem.line(), secret) + "\n")
+            sys.stderr.write(self._masked("".join(traceback.format_exception(error))))
+        sys.stderr.write(self._masked(problem.line()) + "\n")
         sys.stderr.flush()
         if self.json_mode and not self._emitted:
             self.emit(problem.document())

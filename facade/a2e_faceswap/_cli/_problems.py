@@ -8,36 +8,31 @@ from __future__ import annotations
 
 import enum
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from attrs import field, frozen
 
-from .. import _logging
-from ..errors import (
-    A2EError,
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    InsufficientCreditsError,
-    InvalidInputError,
-    LocalFileError,
-    ModerationError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    TaskFailedError,
-    UnreadableResponseError,
-    WaitTimeoutError,
+from .. import errors
+from ..cli import PROG, install_hint
+
+__all__ = [
+    "KEY_HINT",
+    "ExitCode",
+    "Problem",
+    "UsageProblem",
+    "describe",
+    "interrupted",
+    "needs_simulator",
+    "resume_command",
+]
+
+#: what to do when no API key is given
+KEY_HINT = (
+    "set the A2E_API_KEY environment variable or pass --api-key (create a key in A2E's web UI: "
+    f"Account > API Token); to try things locally, run `{PROG} sim` or `{PROG} demo`"
 )
-
-__all__ = ["ExitCode", "Problem", "UsageProblem", "describe", "interrupted", "resume_command", "scrub"]
-
-PROG = "a2e-faceswap"
-#: Secrets shorter than this are not masked in output (masking "ab" would garble every line).
-_MIN_SECRET = 8
 
 
 class ExitCode(enum.IntEnum):
@@ -91,54 +86,57 @@ class Problem:
         }
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` masked in every form it can take (raw, escaped, percent, base64)."""
-    if secret and len(secret) >= _MIN_SECRET:
-        return _logging.scrub(text, secret)
-    return text
-
-
-def _api_hint(error: APIError) -> str:
-    if isinstance(error, AuthenticationError):
-        if error.status is None:
-            return _KEY_HINT
-        return "check the API key (A2E_API_KEY or --api-key) and that it belongs to this server"
-    if isinstance(error, InsufficientCreditsError):
-        return "add credits to the A2E account, then try again"
-    if isinstance(error, ModerationError):
-        return "A2E's moderation refused the media; use another face image or video"
-    if isinstance(error, PermissionDeniedError):
-        return "the account may not use this operation"
-    if isinstance(error, NotFoundError):
-        if error.operation and "face" in error.operation:
-            return f"check the id with `{PROG} faces list`"
-        if error.operation and "preview" in error.operation:
-            return "check the preview id"
-        return f"check the id with `{PROG} tasks list`"
-    if isinstance(error, RateLimitError):
-        return "A2E is busy; try again in a minute"
-    if isinstance(error, ServerError):
-        return "A2E had a problem; try again later and quote the trace_id if it persists"
-    if isinstance(error, UnreadableResponseError):
-        return "the server did not answer like A2E; check --base-url / --region / A2E_BASE_URL"
-    if isinstance(error, BadRequestError):
-        return "A2E refused the input; check the files, URLs and ids given"
-    return "see A2E's message above; quote the trace_id when asking A2E for help"
-
-
-_KEY_HINT = (
-    "set the A2E_API_KEY environment variable or pass --api-key (create a key in A2E's web UI: "
-    f"Account > API Token); to try things locally, run `{PROG} sim` or `{PROG} demo`"
+#: The hint for an API error: the first row whose class it is an instance of (subclasses first).
+_API_HINTS: tuple[tuple[type[errors.APIError], str], ...] = (
+    (
+        errors.AuthenticationError,
+        "check the API key (A2E_API_KEY or --api-key) and that it belongs to this server",
+    ),
+    (errors.InsufficientCreditsError, "add credits to the A2E account, then try again"),
+    (errors.ModerationError, "A2E's moderation refused the media; use another face image or video"),
+    (errors.PermissionDeniedError, "the account may not use this operation"),
+    (errors.RateLimitError, "A2E is busy; try again in a minute"),
+    (errors.ServerError, "A2E had a problem; try again later and quote the trace_id if it persists"),
+    (
+        errors.UnreadableResponseError,
+        "the server did not answer like A2E; check --base-url / --region / A2E_BASE_URL",
+    ),
+    (errors.BadRequestError, "A2E refused the input; check the files, URLs and ids given"),
 )
 
 
-def _api_extra(error: APIError) -> dict[str, Any]:
+def _api_hint(error: errors.APIError) -> str:
+    if isinstance(error, errors.NotFoundError):
+        operation = error.operation or ""
+        if "preview" in operation and "face" not in operation:
+            return "check the preview id"
+        return f"check the id with `{PROG} {'faces' if 'face' in operation else 'tasks'} list`"
+    return next(
+        (hint for kind, hint in _API_HINTS if isinstance(error, kind)),
+        "see A2E's message above; quote the trace_id when asking A2E for help",
+    )
+
+
+def _api_extra(error: errors.APIError) -> dict[str, Any]:
     return {
         "status": error.status,
         "code": error.code,
         "trace_id": error.trace_id,
         "operation": error.operation,
     }
+
+
+@contextmanager
+def needs_simulator(what: str) -> Iterator[None]:
+    """An ``ImportError`` inside (the ``testing`` extra is missing) is a ``UsageProblem`` saying
+    ``what`` cannot run and how to install the extra."""
+    try:
+        yield
+    except ImportError as error:
+        raise UsageProblem(
+            f"{what} needs the simulator, which is not installed ({error.name} is missing)",
+            install_hint("cli", "testing"),
+        ) from error
 
 
 def resume_command(task_id: str, output: str | None) -> str:
@@ -154,7 +152,9 @@ def describe(
     ``resumable`` is the id of a (paid) task that ``tasks wait`` can pick up, ``output`` where its
     result was to be saved: every failure after it started says how to resume, with ``-o``."""
     problem = _describe(error, what, resumable, output)
-    if resumable is None or isinstance(error, TaskFailedError | WaitTimeoutError | UsageProblem):
+    if resumable is None or isinstance(
+        error, errors.TaskFailedError | errors.WaitTimeoutError | UsageProblem
+    ):
         return problem
     resume = f"task {resumable} was started and is kept: resume with `{resume_command(resumable, output)}`"
     hint = f"{problem.hint}; {resume}" if problem.hint else resume
@@ -167,7 +167,7 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
     kind = type(error).__name__
     if isinstance(error, UsageProblem):
         return Problem(ExitCode.USAGE, kind, what, error.message, error.hint)
-    if isinstance(error, TaskFailedError):
+    if isinstance(error, errors.TaskFailedError):
         subject = type(error.task).__name__.lower()
         hint = (
             f"see `{PROG} tasks get {error.task.id}`"
@@ -180,7 +180,7 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
             "failure": error.failure_message,
         }
         return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, extra)
-    if isinstance(error, WaitTimeoutError):
+    if isinstance(error, errors.WaitTimeoutError):
         if resumable is not None and error.subject_id == resumable:
             hint = (
                 "nothing was cancelled and it may still finish; resume with"
@@ -189,18 +189,18 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
         else:
             hint = "nothing was cancelled and it may still finish; try again with a longer --timeout"
         return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, {"id": error.subject_id})
-    if isinstance(error, InvalidInputError):
+    if isinstance(error, errors.InvalidInputError):
         return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help")
-    if isinstance(error, LocalFileError):
+    if isinstance(error, errors.LocalFileError):
         code = ExitCode.USAGE if resumable is None else ExitCode.SAVE
         hint = "check the path, its permissions and free space"
         return Problem(code, kind, what, str(error), hint, {"filename": error.filename})
-    if isinstance(error, AuthenticationError) and error.status is None:
-        return Problem(ExitCode.USAGE, kind, what, "no API key", _KEY_HINT)
-    if isinstance(error, APIError):
+    if isinstance(error, errors.AuthenticationError) and error.status is None:
+        return Problem(ExitCode.USAGE, kind, what, "no API key", KEY_HINT)
+    if isinstance(error, errors.APIError):
         return Problem(ExitCode.API, kind, what, str(error), _api_hint(error), _api_extra(error))
-    if isinstance(error, APIConnectionError):
-        if isinstance(error, APITimeoutError):
+    if isinstance(error, errors.APIConnectionError):
+        if isinstance(error, errors.APITimeoutError):
             hint = "the server did not answer in time; check the network, then try again"
         else:
             hint = "check the network and the server address (--base-url / --region / A2E_BASE_URL)"
@@ -208,7 +208,7 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
             hint += f"; the request may have been applied (check `{PROG} tasks list` before repeating it)"
         where = {"operation": error.operation, "outcome_unknown": error.outcome_unknown}
         return Problem(ExitCode.API, kind, what, str(error), hint, where)
-    if isinstance(error, A2EError):
+    if isinstance(error, errors.A2EError):
         return Problem(ExitCode.API, kind, what, str(error))
     if isinstance(error, OSError):
         detail = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 import typer
 from attrs import define, field
 
-from .._client import A2E, clean_token
-from .._logging import RedactingFilter, logger
+from .. import A2E
+from .._cli_support import RedactingFilter, clean_token, logger, register_secret
 from ._output import Output
-from ._problems import ExitCode, UsageProblem, describe, interrupted, scrub
+from ._problems import KEY_HINT, ExitCode, UsageProblem, describe, interrupted
 
 __all__ = ["Session", "Settings", "api_secret", "session_of"]
 
@@ -47,21 +47,6 @@ def api_secret(given: str | None) -> str | None:
     client cleans it."""
     key = given or os.environ.get("A2E_API_KEY")
     return clean_token(key) or None if key else None
-
-
-class _SecretFilter(logging.Filter):
-    """Masks the API key itself in log records (on top of the facade's header redaction)."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self._session = session
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = scrub(message, self._session.secret())
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
 
 
 class _StderrHandler(logging.Handler):
@@ -103,12 +88,7 @@ class Session:
         if self._client is None:
             key = self.secret()
             if not key:
-                raise UsageProblem(
-                    "no API key",
-                    "set the A2E_API_KEY environment variable or pass --api-key (create a key in "
-                    "A2E's web UI: Account > API Token); to try things locally, run "
-                    "`a2e-faceswap sim` or `a2e-faceswap demo`",
-                )
+                raise UsageProblem("no API key", KEY_HINT)
             settings = self.settings
             self._client = A2E(
                 api_key=key,
@@ -121,8 +101,10 @@ class Session:
     def _log_to_stderr(self) -> None:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        key = self.secret()
+        if key:  # as a client does with its token: masked also when the client refuses the key
+            register_secret(key)
         handler.addFilter(RedactingFilter())
-        handler.addFilter(_SecretFilter(self))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
         self._handler = handler
