@@ -16,7 +16,8 @@ import typer
 from typer._click.exceptions import UsageError  # typer's own click
 from typer.core import TyperCommand, TyperGroup
 
-from .._version import __version__
+from .. import __version__
+from ..cli import PROG
 from . import _commands as commands
 from ._demo import demo
 from ._output import Output
@@ -25,8 +26,6 @@ from ._session import Session, Settings, api_secret
 from ._sim import SIM_CONTEXT, sim
 
 __all__ = ["app", "main"]
-
-PROG = "a2e-faceswap"
 
 
 class Region(enum.StrEnum):
@@ -114,7 +113,7 @@ app = typer.Typer(
     name=PROG,
     cls=_RootGroup,
     help="Face swap with A2E (https://video.a2e.ai) from the terminal. "
-    "Try it without an account: `a2e-faceswap demo`.",
+    f"Try it without an account: `{PROG} demo`.",
     epilog="Plain output: stdout carries the result only (a task id, URL, path or table); progress and "
     "messages go to stderr. Exit codes: 0 success, 1 task failed or timed out, 2 usage or input error, "
     "3 API or network error, 4 result not saved (resume with tasks wait), 130 interrupted.",

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from .._validation import check_name
+from .._cli_support import check_name
+from ..cli import PROG
 from ._problems import UsageProblem
 from ._render import (
     active_table,
@@ -39,8 +40,6 @@ __all__ = [
     "tasks_wait",
     "upload",
 ]
-
-PROG = "a2e-faceswap"
 
 # ------------------------------------------------------------------ shared options
 
@@ -125,8 +124,7 @@ def swap(
             check_name(name)
         flow = Workflow(session, session.client())
         flow.save_to(output)  # checked before anything is paid for
-        face_url = flow.upload(face_source, "face")
-        video_url = flow.upload(video_source, "video")
+        face_url, video_url = flow.upload_both(face_source, video_source)
         task = flow.start(face_url, video_url, name)
         if no_wait:
 
@@ -161,8 +159,7 @@ def preview(
         flow = Workflow(session, session.client())
         if output is not None:
             flow.save_to(output)
-        face_url = flow.upload(face_source, "face")
-        video_url = flow.upload(video_source, "video")
+        face_url, video_url = flow.upload_both(face_source, video_source)
         result = flow.preview(face_url, video_url, timeout=timeout, poll=poll)
         path = None
         if output is not None and result.result_url:

@@ -15,10 +15,10 @@ from typing import Annotated
 
 import typer
 
-from .._client import A2E
-from ..cli import install_hint
+from .. import A2E
+from ..cli import PROG
 from ._output import Stopwatch
-from ._problems import UsageProblem
+from ._problems import needs_simulator
 from ._render import human_duration, human_size, jsonable
 from ._session import session_of
 from ._workflow import Workflow
@@ -91,14 +91,9 @@ def demo(
     session = session_of(ctx)
     session.resumable = False
     with session.guard("demo"):
-        try:
+        with needs_simulator("the demo"):
             from a2e_faceswap.testing import Simulator
-        except ImportError as error:
-            raise UsageProblem(
-                f"the demo needs the simulator, which is not installed ({error.name} is missing)",
-                install_hint("cli", "testing"),
-            ) from error
-        folder = output or Path(tempfile.mkdtemp(prefix="a2e-faceswap-demo-"))
+        folder = output or Path(tempfile.mkdtemp(prefix=f"{PROG}-demo-"))
         folder.mkdir(parents=True, exist_ok=True)
         face_file, video_file = folder / "sample-face.png", folder / "sample-video.mp4"
         face_file.write_bytes(sample_face_png())
@@ -113,25 +108,24 @@ def demo(
             retries = session.settings.max_retries
             with A2E(api_key=sim.token, base_url=sim.base_url, max_retries=retries) as client:
                 flow = Workflow(session, client)
-                face_url = flow.upload(face_file, "face")
-                video_url = flow.upload(video_file, "video")
+                face_url, video_url = flow.upload_both(face_file, video_file)
                 preview = flow.preview(face_url, video_url, poll=DEMO_POLL)
-                task = flow.start(face_url, video_url, "a2e-faceswap demo")
+                task = flow.start(face_url, video_url, f"{PROG} demo")
                 task = flow.wait(task, poll=DEMO_POLL)
                 path = flow.download(task, folder)
         total = clock()
 
         def human() -> None:  # the summary on stderr with the progress; stdout: the result's path
             out.aside("")
-            out.aside(flow.summary(f"a2e-faceswap demo: done in {human_duration(total)}"))
+            out.aside(flow.summary(f"{PROG} demo: done in {human_duration(total)}"))
             out.note("result file: ", (str(path), "bold green"), f" ({human_size(path.stat().st_size)})")
             out.note(
                 "next: set ",
                 ("A2E_API_KEY", "bold"),
                 " and run ",
-                ("a2e-faceswap swap --face FACE --video VIDEO", "bold"),
+                (f"{PROG} swap --face FACE --video VIDEO", "bold"),
                 " against A2E, or ",
-                ("a2e-faceswap sim", "bold"),
+                (f"{PROG} sim", "bold"),
                 " for a simulator of your own",
             )
             out.result(str(path))

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..cli import install_hint
-from ._problems import UsageProblem
+from .._cli_support import announce_simulator, run_simulator
+from ..cli import PROG
+from ._problems import needs_simulator
 from ._session import session_of
 
 if TYPE_CHECKING:
@@ -39,19 +40,14 @@ def sim(ctx: typer.Context) -> None:
     """
     session = session_of(ctx)
     with session.guard("sim"):
-        try:
-            from a2e_faceswap.testing.__main__ import announce, main
-        except ImportError as error:
-            raise UsageProblem(
-                f"the simulator is not installed ({error.name} is missing)",
-                install_hint("cli", "testing"),
-            ) from error
+        with needs_simulator(f"`{PROG} sim`"):
+            from a2e_faceswap.testing import Simulator  # noqa: F401 (its dependencies are there)
 
         def human(started: Simulator) -> None:
-            announce(started)
+            announce_simulator(started)
             print("Ctrl-C stops it.", file=sys.stderr, flush=True)
 
-        code = main(
-            ctx.args, prog="a2e-faceswap sim", on_start=_json_announce if session.settings.json else human
+        code = run_simulator(
+            ctx.args, prog=f"{PROG} sim", on_start=_json_announce if session.settings.json else human
         )
     raise typer.Exit(code)

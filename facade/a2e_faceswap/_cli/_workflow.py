@@ -13,9 +13,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from .._client import A2E
-from .._download import Destination
-from .._validation import MediaSource, media_source
+from .. import A2E
+from .._cli_support import Destination, MediaSource, media_source
 from ..models import Preview, Task, TaskStatus
 from ._output import Output, Stopwatch
 from ._render import human_duration, human_size, jsonable, status_text
@@ -79,6 +78,10 @@ class Workflow:
         url = self.client.uploads.upload(source)
         self._done(Step(f"upload {what}", None, "uploaded", clock(), url))
         return url
+
+    def upload_both(self, face: MediaSource, video: MediaSource) -> tuple[str, str]:
+        """The URLs of the face and the video (files uploaded, the face first)."""
+        return self.upload(face, "face"), self.upload(video, "video")
 
     # ------------------------------------------------------------------ preview
     def preview(
