@@ -7,8 +7,8 @@ exactly as the client does instead of keeping its own copy:
 
 * ``clean_token``: the key as the client will send it, to mask that form in every output, even when
   the client refuses the key;
-* ``media_source``, ``check_name``, ``Destination``: the client's own input checks, run before the
-  command uploads or pays for anything;
+* ``media_source`` (its type ``MediaSource``), ``check_name``, ``Destination``: the client's own
+  input checks, run before the command uploads or pays for anything;
 * ``scrub``, ``register_secret``, ``RedactingFilter``, ``logger``: the token masking and the logger of
   ``_logging`` (whose docstring states the rules), for ``--debug`` and the command's output;
 * ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
