@@ -22,7 +22,7 @@ from . import _commands as commands
 from ._demo import demo
 from ._output import Output
 from ._problems import ExitCode, Problem
-from ._session import Session, Settings, api_secret
+from ._session import KEY_VARIABLE, Session, Settings, api_secret
 from ._sim import SIM_CONTEXT, sim
 
 __all__ = ["app", "main"]
@@ -143,7 +143,7 @@ def root(
         str | None,
         typer.Option(
             "--api-key",
-            envvar="A2E_API_KEY",
+            envvar=KEY_VARIABLE,
             help="A2E API token (default: $A2E_API_KEY). Never printed.",
             show_default=False,
         ),

@@ -218,7 +218,7 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
         kind,
         what,
         f"unexpected {kind}: {error}",
-        "this is a bug in a2e-faceswap; rerun with --debug and report the traceback",
+        f"this is a bug in {PROG}; rerun with --debug and report the traceback",
     )
 
 

@@ -16,7 +16,10 @@ from .._cli_support import RedactingFilter, clean_token, logger, register_secret
 from ._output import Output
 from ._problems import KEY_HINT, ExitCode, UsageProblem, describe, interrupted
 
-__all__ = ["Session", "Settings", "api_secret", "session_of"]
+__all__ = ["KEY_VARIABLE", "Session", "Settings", "api_secret", "session_of"]
+
+#: the environment variable holding the API key (the client reads the same one)
+KEY_VARIABLE = "A2E_API_KEY"
 
 
 @define(kw_only=True)
@@ -45,7 +48,7 @@ class Settings:
 def api_secret(given: str | None) -> str | None:
     """The API key the command uses: ``given`` (``--api-key``), else ``A2E_API_KEY``, cleaned as the
     client cleans it."""
-    key = given or os.environ.get("A2E_API_KEY")
+    key = given or os.environ.get(KEY_VARIABLE)
     return clean_token(key) or None if key else None
 
 
