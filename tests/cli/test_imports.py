@@ -92,3 +92,30 @@ def test_the_documented_module_says_why_the_command_needs_it() -> None:
     assert "command" in doc
     for name in support.__all__:
         assert f"``{name}``" in doc, f"{name} is re-exported without a word on why"
+
+
+def _texts(source: str) -> Iterator[str]:
+    """The string constants of ``source`` but its docstrings (and the parts of its f-strings)."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value
+
+
+def test_the_program_name_is_written_once() -> None:
+    """Messages name the command through ``cli.PROG``; ``install_hint`` names the distribution."""
+    written = {
+        (path.name, text)
+        for path in _command_files()
+        for text in _texts(path.read_text(encoding="utf-8"))
+        if "a2e-faceswap" in text
+    }
+    assert {name for name, _ in written} == {"cli.py"}, written
+    assert ("cli.py", "a2e-faceswap") in written
