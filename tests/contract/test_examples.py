@@ -20,14 +20,16 @@ def test_every_documented_example_validates_and_parses(spec: dict[str, Any], exa
 
 def test_every_component_example_and_doc_body_is_collected(spec: dict[str, Any]) -> None:
     media = [e for e in EXAMPLES if e.schema_pointer.endswith("/content/application~1json/schema")]
-    # the 12 doc bodies, 7 success bodies of this project (for the operations whose documented answer is
-    # cut off or missing) and BusyAnswer; 8 request examples, and each 200 a success example and the busy one
-    assert len(spec["components"]["examples"]) == 20
-    assert len(media) == 8 + 12 + 12
+    # the 13 doc bodies, 11 not from A2E's pages (7 for the operations whose documented answer is cut off
+    # or missing, the balance quoted in third-party code and its bare-number reading, the face swap quote
+    # and its assumed answer) and BusyAnswer; 10 request examples, each 200 a success example and the
+    # busy one, and get_remaining_coins the bare-number reading too
+    assert len(spec["components"]["examples"]) == 25
+    assert len(media) == 10 + 14 + 14 + 1
     assert all(e.model is not None for e in media)
     # the schema-level examples of the records are parsed with their generated models
     parsed = {example.model for example in EXAMPLES if example.name.startswith("components/schemas/")}
-    assert parsed == {None, "FaceImage", "FaceSwapTask"}
+    assert parsed == {None, "FaceImage", "FaceSwapTask", "RemainingCoins"}
 
 
 def test_response_examples_parse_to_the_success_model_or_to_business_error() -> None:
@@ -44,10 +46,12 @@ def test_response_examples_parse_to_the_success_model_or_to_business_error() -> 
         "TaskListResponse",
         "TaskResponse",
         "UploadUrlResponse",
+        "RemainingCoinsResponse",
+        "QuoteResponse",
     }
-    assert len(documented) == len(OPERATIONS) == 12
+    assert len(documented) == len(OPERATIONS) + 1 == 15  # get_remaining_coins: two readings
     busy = [example for example in responses if example.name.endswith(" busy_code")]
-    assert len(OPERATIONS) == len(busy) == 12
+    assert len(OPERATIONS) == len(busy) == 14
     assert {example.operation.operation_id for example in busy if example.operation} == OPERATIONS
     assert {example.model for example in busy} == {"BusinessError"}
 

@@ -27,6 +27,8 @@ OPERATIONS = {
     "get_task",
     "delete_task",
     "create_upload_url",
+    "get_remaining_coins",
+    "quote_generation",
 }
 
 
@@ -38,7 +40,7 @@ def test_the_spec_is_valid_and_lints_clean(spec: Spec) -> None:
     assert result.lines == ["openapi-spec-validator: valid OpenAPI 3.1", f"lint: clean ({len(RULES)} rules)"]
 
 
-def test_the_spec_has_the_eleven_face_swap_operations_and_the_upload(spec: Spec) -> None:
+def test_the_spec_has_the_eleven_face_swap_operations_the_upload_and_the_two_credit_ones(spec: Spec) -> None:
     found = {
         op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op
     }

@@ -17,6 +17,11 @@ from .face_swap_preview import FaceSwapPreview
 from .face_swap_task import FaceSwapTask
 from .face_swap_task_status import FaceSwapTaskStatus
 from .preview_response import PreviewResponse
+from .quote_request import QuoteRequest
+from .quote_request_request_body import QuoteRequestRequestBody
+from .quote_response import QuoteResponse
+from .remaining_coins import RemainingCoins
+from .remaining_coins_response import RemainingCoinsResponse
 from .task_list_response import TaskListResponse
 from .task_records_page import TaskRecordsPage
 from .task_records_response import TaskRecordsResponse
@@ -44,6 +49,11 @@ __all__ = (
     "FaceSwapTask",
     "FaceSwapTaskStatus",
     "PreviewResponse",
+    "QuoteRequest",
+    "QuoteRequestRequestBody",
+    "QuoteResponse",
+    "RemainingCoins",
+    "RemainingCoinsResponse",
     "TaskListResponse",
     "TaskRecordsPage",
     "TaskRecordsResponse",
