@@ -47,7 +47,18 @@ if TYPE_CHECKING:
         UnreadableResponseError,
         WaitTimeoutError,
     )
-    from .models import ActiveTask, FaceImage, Preview, RunResult, Task, TaskPage, TaskStatus, UploadTarget
+    from .models import (
+        ActiveTask,
+        Credits,
+        FaceImage,
+        Preview,
+        Quote,
+        RunResult,
+        Task,
+        TaskPage,
+        TaskStatus,
+        UploadTarget,
+    )
 
 __all__ = [
     "A2E",
@@ -62,6 +73,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CreateOutcomeUnknownError",
+    "Credits",
     "FaceImage",
     "InsecureURLError",
     "InsufficientCreditsError",
@@ -72,6 +84,7 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "Preview",
+    "Quote",
     "RateLimitError",
     "ResponseTooLargeError",
     "RetryPolicy",
@@ -99,6 +112,7 @@ _HOMES = {
         ("ActiveTask", "FaceImage", "Preview", "RunResult", "Task", "TaskPage", "TaskStatus", "UploadTarget"),
         ".models",
     ),
+    **dict.fromkeys(("Credits", "Quote"), ".models"),
 }
 
 

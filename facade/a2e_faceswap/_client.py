@@ -1,4 +1,4 @@
-"""``A2E`` and ``AsyncA2E``: configuration, the connection pool, and the four resources."""
+"""``A2E`` and ``AsyncA2E``: configuration, the connection pool, and the resources."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Self
 import attrs
 import httpx
 
+from ._account import Account, AsyncAccount
 from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
 from ._faces import AsyncFaces, Faces
 from ._logging import RequestLog, redact_headers, setup_from_env
@@ -168,6 +169,7 @@ class A2E(_ClientBase):
     faces: Faces
     previews: Previews
     tasks: Tasks
+    account: Account
     _api: SyncApi
 
     def __init__(
@@ -201,6 +203,7 @@ class A2E(_ClientBase):
         self.faces = Faces(api, self.uploads)
         self.previews = Previews(api, self.uploads)
         self.tasks = Tasks(api, self.uploads)
+        self.account = Account(api)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -238,6 +241,7 @@ class AsyncA2E(_ClientBase):
     faces: AsyncFaces
     previews: AsyncPreviews
     tasks: AsyncTasks
+    account: AsyncAccount
     _api: AsyncApi
 
     def __init__(
@@ -268,6 +272,7 @@ class AsyncA2E(_ClientBase):
         self.faces = AsyncFaces(api, self.uploads)
         self.previews = AsyncPreviews(api, self.uploads)
         self.tasks = AsyncTasks(api, self.uploads)
+        self.account = AsyncAccount(api)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN

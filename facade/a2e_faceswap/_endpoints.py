@@ -4,8 +4,9 @@
 may be sent again. The generated module is imported on the first call (``import a2e_faceswap`` stays
 light), then kept.
 
-* ``idempotent``: sending it twice does no harm (GET, DELETE, the read-only batch POST). Others (the
-  POSTs that spend credits or create records) are resent only when nothing can have been applied.
+* ``idempotent``: sending it twice does no harm (GET, DELETE, the read-only POSTs batchDetail and
+  quote). Others (the POSTs that spend credits or create records) are resent only when nothing can
+  have been applied.
 * ``settle``: for a DELETE, a 404 met on a *retry* means an earlier attempt was applied; the call then
   returns ``settle()`` instead of raising.
 """
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
         FaceImageListResponse,
         FaceImageRecordsResponse,
         PreviewResponse,
+        QuoteResponse,
+        RemainingCoinsResponse,
         TaskListResponse,
         TaskRecordsResponse,
         TaskResponse,
@@ -111,3 +114,8 @@ LIST_TASK_STATUSES: Endpoint[TaskStatusListResponse] = _read(
 BATCH_TASK_DETAIL: Endpoint[TaskListResponse] = _read("tasks.batch_task_detail", "TaskListResponse")
 DELETE_TASK: Endpoint[DeleteResponse] = _read("tasks.delete_task", "DeleteResponse", _deleted)
 DELETE_FACE_IMAGE: Endpoint[DeleteResponse] = _read("faces.delete_face_image", "DeleteResponse", _deleted)
+# the account's credits: a read, and a POST that prices a request without creating or charging anything
+GET_REMAINING_COINS: Endpoint[RemainingCoinsResponse] = _read(
+    "account.get_remaining_coins", "RemainingCoinsResponse"
+)
+QUOTE_GENERATION: Endpoint[QuoteResponse] = _read("account.quote_generation", "QuoteResponse")

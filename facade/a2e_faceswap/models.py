@@ -37,8 +37,10 @@ from .errors import InvalidInputError
 
 __all__ = [
     "ActiveTask",
+    "Credits",
     "FaceImage",
     "Preview",
+    "Quote",
     "RunResult",
     "Task",
     "TaskPage",
@@ -473,3 +475,27 @@ class RunResult(_Record):
 
     task: Task
     path: Path | None = None
+
+
+# ------------------------------------------------------------------ the account's credits
+# Built by ``_account`` (which holds the rules for reading these thinly documented answers); ``raw`` is
+# the whole answer as sent.
+
+
+@frozen(kw_only=True)
+class Credits(_Record):
+    """The account's balance (``account.credits()``): ``coins`` are the credits tasks spend;
+    ``diamonds`` a second balance A2E reports beside them (``None`` when not sent)."""
+
+    coins: int
+    diamonds: int | None = None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)
+
+
+@frozen(kw_only=True)
+class Quote(_Record):
+    """What a request would cost (``account.quote()``): ``credits`` is ``None`` when A2E's answer (whose
+    shape is undocumented) holds no estimate this client can read; ``raw`` is that answer."""
+
+    credits: int | None
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False, converter=_freeze)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypedDict, cast
 
 from a2e_faceswap import A2E, AsyncA2E
+from a2e_faceswap._account import Account
 from a2e_faceswap._faces import Faces
 from a2e_faceswap._previews import Previews
 from a2e_faceswap._tasks import Tasks
@@ -36,7 +37,7 @@ def listing(directory: Path) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
 
 
-_WRAPPED = (A2E, Faces, Previews, Tasks, Uploads)
+_WRAPPED = (A2E, Account, Faces, Previews, Tasks, Uploads)
 
 
 class _Done:
