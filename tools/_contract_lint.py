@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -123,20 +123,18 @@ def validate_openapi(spec: dict[str, Json]) -> list[str]:
 
 def check_validity(spec: dict[str, Json], origin: str = "openapi/a2e.yaml") -> LayerResult:
     result = LayerResult(f"1. spec validity ({origin})")
-    errors = validate_openapi(spec)
-    if errors:
-        result.fail(f"openapi-spec-validator: {len(errors)} problem(s)")
-        for line in errors:
-            result.fail(f"  {line}")
-    else:
-        result.note("openapi-spec-validator: valid OpenAPI 3.1")
-    problems = lint_spec(spec)
-    if problems:
-        result.fail(f"lint: {len(problems)} problem(s) (rules: tools/_contract_lint.py)")
+    # (check, its problems, what follows their count, what a clean run says)
+    checks: list[tuple[str, Sequence[object], str, str]] = [
+        ("openapi-spec-validator", validate_openapi(spec), "", "valid OpenAPI 3.1"),
+        ("lint", lint_spec(spec), " (rules: tools/_contract_lint.py)", f"clean ({len(RULES)} rules)"),
+    ]
+    for check, problems, rules, clean in checks:
+        if not problems:
+            result.note(f"{check}: {clean}")
+            continue
+        result.fail(f"{check}: {len(problems)} problem(s){rules}")
         for problem in problems:
             result.fail(f"  {problem}")
-    else:
-        result.note(f"lint: clean ({len(RULES)} rules)")
     return result
 
 
