@@ -33,7 +33,7 @@ from a2e_faceswap import (
 )
 from a2e_faceswap.testing import Simulator
 
-from tests.hostile._server import Conn, HostileServer, Request, envelope
+from tests.hostile._server import Conn, HostileServer, Request, Serve, envelope, servers
 
 TOKEN = "sk-seams-0123456789abcdef"
 TASK_ID = "b" * 24
@@ -44,16 +44,9 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[Callable[[Request, Conn], None]], HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(handler: Callable[[Request, Conn], None]) -> HostileServer:
-        servers.append(HostileServer(handler).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
+def serve() -> Iterator[Serve]:
+    with servers() as start:
+        yield start
 
 
 def _user_client_settings(http: httpx.Client | httpx.AsyncClient) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["Conn", "HostileServer", "Request", "envelope"]
+__all__ = ["Conn", "HostileServer", "Request", "Serve", "envelope", "servers", "serving"]
 
 #: Requests bigger than this are not read further (the handler sees the start of the body).
 MAX_REQUEST_BODY = 1024 * 1024
@@ -241,3 +241,15 @@ class HostileServer:
 def serving(handler: Handler) -> Iterator[HostileServer]:
     with HostileServer(handler) as server:
         yield server
+
+
+#: ``serve(handler)`` starts one more server and hands it back.
+Serve = Callable[[Handler], HostileServer]
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[Serve]:
+    """``serve`` for as many servers as a test wants; all of them stop when the block ends (the body of
+    the ``serve`` fixture)."""
+    with contextlib.ExitStack() as started:
+        yield lambda handler: started.enter_context(HostileServer(handler))

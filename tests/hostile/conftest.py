@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.facade.support import Clients
+
+from ._server import Serve, servers
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -15,3 +17,10 @@ async def clients(request: pytest.FixtureRequest) -> AsyncIterator[Clients]:
     made = Clients(request.param)
     yield made
     await made.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """``serve(handler)``: a started ``HostileServer``, stopped after the test."""
+    with servers() as start:
+        yield start

@@ -76,19 +76,6 @@ def _huge_error_handler(status: int) -> Callable[[Request, Conn], None]:
     return handler
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[Callable[[Request, Conn], None]], HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(handler: Callable[[Request, Conn], None]) -> HostileServer:
-        servers.append(HostileServer(handler).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
 #: Child-process setup: a sync and an async client on ``URL``, and ``outcome(fn)`` that names what a
 #: call raised (or returned).
 CHILD_SETUP = """

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from a2e_faceswap import A2E, AsyncA2E
 from a2e_faceswap.errors import APITimeoutError, WaitTimeoutError
 from a2e_faceswap.models import Preview, Task
 
-from ._server import Conn, HostileServer, Request, envelope
+from ._server import Conn, Request, Serve, envelope
 
 TOKEN = "sk-hostile-waits-0123456789"
 TASK_ID = "a" * 24
@@ -61,20 +61,6 @@ def _trickle(mode: str) -> Callable[[Request, Conn], None]:
     return handler
 
 
-@pytest.fixture
-def server_for() -> Iterator[Callable[[Callable[[Request, Conn], None]], HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(handler: Callable[[Request, Conn], None]) -> HostileServer:
-        server = HostileServer(handler).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
 def _run(kind: str, base_url: str, call: Callable[[Any], Any], retries: int = 0) -> tuple[Any, float]:
     """``call(client)`` with a sync or async client; (result or exception, seconds)."""
     started = time.monotonic()
@@ -100,16 +86,16 @@ KINDS = ["sync", "async"]
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("mode", ["head", "stall"])
-def test_request_timeout_bounds_the_whole_attempt(server_for: Any, kind: str, mode: str) -> None:
-    server = server_for(_trickle(mode))
+def test_request_timeout_bounds_the_whole_attempt(serve: Serve, kind: str, mode: str) -> None:
+    server = serve(_trickle(mode))
     error, took = _run(kind, server.url, lambda client: client.tasks.get(TASK_ID, timeout=1.0))
     assert took < 1.0 + 0.5, f"get(timeout=1) took {took:.2f}s against a {mode} trickle"
     assert isinstance(error, APITimeoutError), repr(error)
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_wait_ends_within_its_deadline_against_a_trickling_server(server_for: Any, kind: str) -> None:
-    server = server_for(_trickle("head"))
+def test_wait_ends_within_its_deadline_against_a_trickling_server(serve: Serve, kind: str) -> None:
+    server = serve(_trickle("head"))
     error, took = _run(
         kind,
         server.url,
@@ -135,9 +121,9 @@ def _completed_without_url(polls_without: int) -> Callable[[Request, Conn], None
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("subject", ["task", "preview"])
 def test_completed_without_result_url_is_polled_until_the_url_comes(
-    server_for: Any, kind: str, subject: str
+    serve: Serve, kind: str, subject: str
 ) -> None:
-    server = server_for(_completed_without_url(polls_without=2))
+    server = serve(_completed_without_url(polls_without=2))
 
     def wait(client: Any) -> Any:
         if subject == "task":
@@ -151,8 +137,8 @@ def test_completed_without_result_url_is_polled_until_the_url_comes(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_completed_without_result_url_that_never_comes_is_a_wait_timeout(server_for: Any, kind: str) -> None:
-    server = server_for(_completed_without_url(polls_without=10**6))
+def test_completed_without_result_url_that_never_comes_is_a_wait_timeout(serve: Serve, kind: str) -> None:
+    server = serve(_completed_without_url(polls_without=10**6))
     error, took = _run(
         kind, server.url, lambda client: client.tasks.wait(TASK_ID, timeout=0.6, poll_interval=0.05)
     )
@@ -177,10 +163,10 @@ def _steady_file(chunks: int, size: int, delay: float) -> Callable[[Request, Con
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_download_is_not_bounded_as_a_whole(server_for: Any, kind: str, tmp_path: Any) -> None:
+def test_download_is_not_bounded_as_a_whole(serve: Serve, kind: str, tmp_path: Any) -> None:
     """The whole-attempt bound is for API requests: a download that flows steadily may take longer
     than its ``timeout`` (which bounds each read)."""
-    server = server_for(_steady_file(chunks=8, size=16384, delay=0.1))
+    server = serve(_steady_file(chunks=8, size=16384, delay=0.1))
     target = tmp_path / f"{kind}.mp4"
     path, took = _run(
         kind, server.url, lambda client: client.tasks.download(server.url + "/r.mp4", target, timeout=0.3)
