@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from attrs import frozen
 
-from ._validation import check_http_url, media_source
+from ._validation import check_http_url, media_source, read_head
 from .errors import InvalidInputError, LocalFileError
 
 __all__ = [
@@ -132,11 +132,13 @@ def read_manifest(path: str | os.PathLike[str]) -> list[Row]:
     cannot be read is ``LocalFileError``; anything wrong with its content, ``ManifestError``."""
     path = Path(path).expanduser().absolute()
     try:
+        read_head(path, "manifest", 0)  # missing, a folder, a FIFO: refused (never blocks)
+    except LocalFileError:
+        raise
+    except InvalidInputError as error:
+        raise ManifestError([(0, str(error))]) from None
+    try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise ManifestError([(0, f"no such manifest: {str(path)!r}")]) from None
-    except IsADirectoryError:
-        raise ManifestError([(0, f"the manifest is a directory: {str(path)!r}")]) from None
     except OSError as error:
         raise LocalFileError(
             f"cannot read the manifest {str(path)!r}: {error.strerror or error}",
