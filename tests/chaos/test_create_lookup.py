@@ -4,7 +4,7 @@ when the outcome stays unknown. The HTTP-level scenarios are in tests/hostile/te
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -20,7 +20,6 @@ from a2e_faceswap import (
     RetryPolicy,
     ServerError,
     Task,
-    TaskPage,
     UnreadableResponseError,
 )
 from a2e_faceswap._create import (
@@ -28,12 +27,10 @@ from a2e_faceswap._create import (
     LOOKUP_INTERVAL,
     LOOKUP_MAX_INTERVAL,
     LOOKUP_MAX_PAGES,
-    LOOKUP_PAGE_SIZE,
     RESOLVE_MAX_PAGES,
     CreateFlow,
     Found,
     GiveUp,
-    Identity,
     Lookup,
     LookupScan,
     Miss,
@@ -44,14 +41,22 @@ from a2e_faceswap._create import (
 )
 from a2e_faceswap.errors import A2EError
 
-START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-FACE = "https://media.example.com/in/face.jpg"
-VIDEO = "https://media.example.com/in/clip.mp4"
-ME = Identity("mine", FACE, VIDEO)
+from tests._support.create_flow import (
+    FACE,
+    LOST,
+    ME,
+    START,
+    VIDEO,
+    Clock,
+    record,
+    start_flow,
+    task_page,
+    unknown_outcome,
+)
+
 WINDOW = 10.0
 POLICY = RetryPolicy(max_retries=2, initial_delay=1.0, jitter=0.0, settle_window=WINDOW)
 
-LOST = APIConnectionError("connection reset after sending", outcome_unknown=True)
 CONNECT = APIConnectionError("ConnectError", outcome_unknown=False)
 READ_TIMEOUT = APITimeoutError("ReadTimeout", outcome_unknown=True)
 BUSY = RateLimitError("busy", status=200, code=429)
@@ -64,52 +69,16 @@ def _http(status: int, retry_after: str | None = None) -> APIError:
     return cls("x", status=status, code=status, response=response)
 
 
-class Clock:
-    """A monotonic and a wall clock that move together, only when told."""
-
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def mono(self) -> float:
-        return self.t
-
-    def wall(self) -> datetime:
-        return START + timedelta(seconds=self.t - 100.0)
-
-    def sleep(self, step: Submit | Lookup) -> None:
-        self.t += step.delay
-
-
-def _task(
-    name: str = "mine",
-    created: datetime | None = START,
-    face: str | None = FACE,
-    video: str | None = VIDEO,
-    task_id: str = "a" * 24,
-) -> Task:
-    wire: dict[str, object] = {"_id": task_id, "name": name, "current_status": "initialized"}
-    wire |= {"face_url": face, "video_url": video}
-    if created is not None:
-        wire["createdAt"] = created.isoformat()
-    return Task.from_wire(wire)
-
-
-def _page(number: int, items: list[Task], total: int = 10**6) -> TaskPage:
-    return TaskPage(items=tuple(items), total=total, page=number, page_size=LOOKUP_PAGE_SIZE)
+def _flow(clock: Clock, policy: RetryPolicy = POLICY, deadline: float | None = None) -> CreateFlow:
+    return start_flow(clock, policy, deadline)
 
 
 def _others(count: int, created: datetime | None = START, prefix: str = "other") -> list[Task]:
-    return [_task(f"{prefix}-{i}", created) for i in range(count)]
+    return [record(f"{prefix}-{i}", created) for i in range(count)]
 
 
 NEWER = START + timedelta(seconds=1)
 OLD = START - LOOKUP_CLOCK_SKEW - timedelta(seconds=1)
-
-
-def _flow(clock: Clock, policy: RetryPolicy = POLICY, deadline: float | None = None) -> CreateFlow:
-    flow = CreateFlow(policy, ME, deadline=deadline, clock=clock.mono, now=clock.wall, random=lambda: 0.0)
-    assert flow.first() == Submit(0.0)
-    return flow
 
 
 def _lost(clock: Clock, flow: CreateFlow, error: A2EError = LOST) -> Lookup:
@@ -123,7 +92,7 @@ def _lost(clock: Clock, flow: CreateFlow, error: A2EError = LOST) -> Lookup:
 def _miss_until_window_end(clock: Clock, flow: CreateFlow) -> Submit | GiveUp:
     """Feed conclusive misses until the flow stops looking; returns its decision."""
     for _ in range(50):
-        step = flow.after_lookup_page(_page(1, _others(3)))
+        step = flow.after_lookup_page(task_page(1, _others(3)))
         if not isinstance(step, Lookup):
             assert isinstance(step, Submit | GiveUp)
             return step
@@ -185,14 +154,14 @@ def test_a_miss_inside_the_window_looks_again_at_growing_intervals_up_to_its_end
     _lost(clock, flow)
     delays = []
     for _ in range(20):
-        step = flow.after_lookup_page(_page(1, _others(3)))
+        step = flow.after_lookup_page(task_page(1, _others(3)))
         if not isinstance(step, Lookup):
             break
         delays.append(step.delay)
         clock.sleep(step)
     assert step == Submit(0.0)
     assert delays == [1.0, 2.0, 4.0, 2.0]  # 0.5 * 2**n, the last one clipped to the window's end
-    assert clock.t == 100.0 + WINDOW
+    assert clock.t == Clock.ORIGIN + WINDOW
     assert LOOKUP_INTERVAL * 2**3 == LOOKUP_MAX_INTERVAL
 
 
@@ -201,7 +170,7 @@ def test_the_create_is_sent_again_only_after_a_conclusive_miss_at_or_after_the_w
     flow = _flow(clock)
     _lost(clock, flow)
     assert _miss_until_window_end(clock, flow) == Submit(0.0)
-    assert clock.t >= 100.0 + WINDOW
+    assert clock.t >= Clock.ORIGIN + WINDOW
     assert len(flow.attempts) == 2
 
 
@@ -209,11 +178,11 @@ def test_a_task_applied_late_inside_the_window_is_found_and_not_sent_again() -> 
     clock = Clock()
     flow = _flow(clock)
     _lost(clock, flow)
-    step = flow.after_lookup_page(_page(1, _others(2)))
+    step = flow.after_lookup_page(task_page(1, _others(2)))
     assert isinstance(step, Lookup)
     clock.sleep(step)
-    late = _task(created=START + timedelta(seconds=3))
-    assert flow.after_lookup_page(_page(1, [late, *_others(2)])) == Found(late)
+    late = record(created=START + timedelta(seconds=3))
+    assert flow.after_lookup_page(task_page(1, [late, *_others(2)])) == Found(late)
 
 
 def test_resends_stop_at_the_retry_budget() -> None:
@@ -247,7 +216,7 @@ def test_a_lookup_that_fails_inside_the_window_is_tried_again_and_past_it_the_ou
         if not isinstance(outcome, Lookup):
             break
         clock.sleep(outcome)
-        after_window += clock.t >= 100.0 + WINDOW
+        after_window += clock.t >= Clock.ORIGIN + WINDOW
     assert isinstance(outcome, GiveUp)
     error = outcome.error
     assert isinstance(error, CreateOutcomeUnknownError)
@@ -266,10 +235,10 @@ def test_the_callers_deadline_inside_the_window_makes_the_outcome_unknown() -> N
     clock = Clock()
     flow = _flow(clock, deadline=clock.t + 3.0)
     _lost(clock, flow)  # first lookup at +1 s
-    step = flow.after_lookup_page(_page(1, _others(3)))
+    step = flow.after_lookup_page(task_page(1, _others(3)))
     assert isinstance(step, Lookup)  # +2 s: still before the deadline
     clock.sleep(step)
-    outcome = flow.after_lookup_page(_page(1, _others(3)))
+    outcome = flow.after_lookup_page(task_page(1, _others(3)))
     assert isinstance(outcome, GiveUp)
     assert isinstance(outcome.error, CreateOutcomeUnknownError)
     assert "deadline" in outcome.error.reason
@@ -283,8 +252,8 @@ def test_yesterdays_task_with_the_same_name_and_inputs_is_not_ours() -> None:
     clock = Clock()
     flow = _flow(clock)
     _lost(clock, flow)
-    yesterday = _task(created=START - timedelta(days=1))
-    step = flow.after_lookup_page(_page(1, [*_others(3, NEWER), yesterday]))
+    yesterday = record(created=START - timedelta(days=1))
+    step = flow.after_lookup_page(task_page(1, [*_others(3, NEWER), yesterday]))
     assert isinstance(step, Lookup)  # not Found; a conclusive miss, looked at again until the window ends
 
 
@@ -292,10 +261,10 @@ def test_a_recent_record_with_our_name_and_other_inputs_means_unknown_never_abse
     clock = Clock()
     flow = _flow(clock)
     _lost(clock, flow)
-    foreign = _task(video="https://media.example.com/in/other.mp4", created=NEWER)
+    foreign = record(video="https://media.example.com/in/other.mp4", created=NEWER)
     outcome: Submit | Lookup | Found | GiveUp = Lookup(0.0)
     for _ in range(20):
-        outcome = flow.after_lookup_page(_page(1, [foreign, _task("x", OLD)]))
+        outcome = flow.after_lookup_page(task_page(1, [foreign, record("x", OLD)]))
         if not isinstance(outcome, Lookup):
             break
         clock.sleep(outcome)
@@ -306,7 +275,7 @@ def test_a_recent_record_with_our_name_and_other_inputs_means_unknown_never_abse
 
 def test_a_record_with_our_name_and_no_creation_time_is_not_proof_either_way() -> None:
     scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW)
-    verdict = scan.feed(_page(1, [_task(created=None), _task("x", OLD)]))
+    verdict = scan.feed(task_page(1, [record(created=None), record("x", OLD)]))
     assert verdict == Miss(False, f"record {'a' * 24} has our name but no creation time")
 
 
@@ -330,8 +299,8 @@ def test_inputs_match_by_normalised_path(sent: str, recorded: str | None, same: 
 
 def test_our_task_moved_to_a_cdn_host_is_found() -> None:
     scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW)
-    moved = _task(face="https://cdn.a2e.example/in/face.jpg", video="https://cdn.a2e.example/in/clip.mp4")
-    assert scan.feed(_page(1, [moved])) == Found(moved)
+    moved = record(face="https://cdn.a2e.example/in/face.jpg", video="https://cdn.a2e.example/in/clip.mp4")
+    assert scan.feed(task_page(1, [moved])) == Found(moved)
 
 
 # ------------------------------------------------------------------ when a lookup is conclusive
@@ -341,31 +310,31 @@ def test_a_full_page_of_newer_records_leads_to_the_next_page_where_the_task_is_f
     clock = Clock()
     flow = _flow(clock)
     _lost(clock, flow)
-    assert flow.after_lookup_page(_page(1, _others(100, NEWER))) == Lookup(0.0, 2)
-    mine = _task(created=NEWER)
-    page = _page(2, [*_others(40, NEWER), mine, *_others(59, NEWER, "more")])
+    assert flow.after_lookup_page(task_page(1, _others(100, NEWER))) == Lookup(0.0, 2)
+    mine = record(created=NEWER)
+    page = task_page(2, [*_others(40, NEWER), mine, *_others(59, NEWER, "more")])
     assert flow.after_lookup_page(page) == Found(mine)
 
 
 def test_the_oldest_record_of_a_page_decides_whether_to_read_the_next() -> None:
     scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW)
     # newest first: the last record is the oldest; an old one before it does not end the lookup
-    items = [*_others(98, NEWER), _task("old", OLD), _task("new", NEWER)]
-    assert scan.feed(_page(1, items)) == NextPage(2)
+    items = [*_others(98, NEWER), record("old", OLD), record("new", NEWER)]
+    assert scan.feed(task_page(1, items)) == NextPage(2)
     scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW)
-    assert scan.feed(_page(1, [*_others(99, NEWER), _task("old", OLD)])) == Miss(
+    assert scan.feed(task_page(1, [*_others(99, NEWER), record("old", OLD)])) == Miss(
         True, "no task with this name and these inputs was created"
     )
 
 
 def test_a_lying_count_does_not_end_the_lookup() -> None:
     scan = LookupScan(ME, START - LOOKUP_CLOCK_SKEW)
-    assert scan.feed(_page(1, _others(100, NEWER), total=5)) == NextPage(2)
+    assert scan.feed(task_page(1, _others(100, NEWER), total=5)) == NextPage(2)
 
 
 def test_a_short_or_empty_page_is_the_end_of_the_list() -> None:
-    assert LookupScan(ME, START).feed(_page(1, _others(99, NEWER))).conclusive  # type: ignore[union-attr]
-    assert LookupScan(ME, START).feed(_page(3, [])).conclusive  # type: ignore[union-attr]
+    assert LookupScan(ME, START).feed(task_page(1, _others(99, NEWER))).conclusive  # type: ignore[union-attr]
+    assert LookupScan(ME, START).feed(task_page(3, [])).conclusive  # type: ignore[union-attr]
 
 
 def test_a_lookup_that_reaches_the_page_cap_is_inconclusive_and_never_resends() -> None:
@@ -375,7 +344,7 @@ def test_a_lookup_that_reaches_the_page_cap_is_inconclusive_and_never_resends() 
     outcome: Submit | Lookup | Found | GiveUp = Lookup(0.0)
     for _ in range(200):
         assert isinstance(outcome, Lookup)
-        outcome = flow.after_lookup_page(_page(outcome.page, _others(100, None)))
+        outcome = flow.after_lookup_page(task_page(outcome.page, _others(100, None)))
         if isinstance(outcome, Lookup) and outcome.page == 1:
             clock.sleep(outcome)
         if not isinstance(outcome, Lookup):
@@ -389,32 +358,20 @@ def test_a_lookup_that_reaches_the_page_cap_is_inconclusive_and_never_resends() 
 # ------------------------------------------------------------------ resolve
 
 
-def _unknown(resolvable_at: datetime) -> CreateOutcomeUnknownError:
-    return CreateOutcomeUnknownError(
-        "x",
-        name="mine",
-        face_url=FACE,
-        video_url=VIDEO,
-        attempts=(START, START + timedelta(seconds=30)),
-        resolvable_at=resolvable_at,
-        reason="r",
-    )
-
-
 def test_resolve_waits_for_the_window_and_reads_more_pages() -> None:
-    scan, wait = resolution(_unknown(START + timedelta(seconds=12)), now=START + timedelta(seconds=2))
+    scan, wait = resolution(unknown_outcome(START + timedelta(seconds=12)), now=START + timedelta(seconds=2))
     assert wait == 10.0
     for number in range(1, RESOLVE_MAX_PAGES):
-        assert scan.feed(_page(number, _others(100, None))) == NextPage(number + 1)
-    assert isinstance(scan.feed(_page(RESOLVE_MAX_PAGES, _others(100, None))), Miss)
-    _, wait = resolution(_unknown(START), now=START + timedelta(seconds=2))
+        assert scan.feed(task_page(number, _others(100, None))) == NextPage(number + 1)
+    assert isinstance(scan.feed(task_page(RESOLVE_MAX_PAGES, _others(100, None))), Miss)
+    _, wait = resolution(unknown_outcome(START), now=START + timedelta(seconds=2))
     assert wait == 0.0
 
 
 def test_resolve_counts_from_the_first_attempt() -> None:
-    scan, _ = resolution(_unknown(START), now=START)
-    mine = _task(created=START + timedelta(seconds=1))
-    assert scan.feed(_page(1, [mine])) == Found(mine)
+    scan, _ = resolution(unknown_outcome(START), now=START)
+    mine = record(created=START + timedelta(seconds=1))
+    assert scan.feed(task_page(1, [mine])) == Found(mine)
 
 
 def test_resolve_refuses_anything_but_an_unknown_outcome() -> None:

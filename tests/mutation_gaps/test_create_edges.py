@@ -15,7 +15,6 @@ from a2e_faceswap import (
     RetryPolicy,
     ServerError,
     Task,
-    TaskPage,
 )
 from a2e_faceswap._create import (
     LOOKUP_CLOCK_SKEW,
@@ -23,7 +22,6 @@ from a2e_faceswap._create import (
     CreateFlow,
     Found,
     GiveUp,
-    Identity,
     Lookup,
     LookupScan,
     Miss,
@@ -36,29 +34,20 @@ from a2e_faceswap._create import (
 )
 from a2e_faceswap.errors import APIConnectionError
 
-START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-FACE = "https://media.example.com/in/face.jpg"
-VIDEO = "https://media.example.com/in/clip.mp4"
-ME = Identity("mine", FACE, VIDEO)
-LOST = APIConnectionError("reset after sending", outcome_unknown=True)
+from tests._support.create_flow import (
+    FACE,
+    LOST,
+    ME,
+    START,
+    VIDEO,
+    Clock,
+    record,
+    start_flow,
+    task_page,
+    unknown_outcome,
+)
+
 LOOKUP_FAILED = ServerError("lookup broke", status=500)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 50.0
-
-    def mono(self) -> float:
-        return self.t
-
-    def wall(self) -> datetime:
-        return START + timedelta(seconds=self.t - 50.0)
-
-
-def _flow(clock: Clock, policy: RetryPolicy, draw: float = 0.0) -> CreateFlow:
-    flow = CreateFlow(policy, ME, clock=clock.mono, now=clock.wall, random=lambda: draw)
-    assert flow.first() == Submit(0.0)
-    return flow
 
 
 def _past_the_window(clock: Clock, flow: CreateFlow, window: float) -> None:
@@ -73,14 +62,14 @@ def test_failed_lookups_past_the_window_back_off_from_the_first_delay() -> None:
         max_retries=3, initial_delay=8.0, multiplier=2.0, max_delay=100.0, jitter=0.0, settle_window=1
     )
     clock = Clock()
-    flow = _flow(clock, policy)
+    flow = start_flow(clock, policy)
     _past_the_window(clock, flow, 1.0)
     delays = []
     for _ in range(3):
         step = flow.after_lookup_error(LOOKUP_FAILED)
         assert isinstance(step, Lookup)
         delays.append(step.delay)
-        clock.t += step.delay
+        clock.sleep(step)
     assert delays == [8.0, 16.0, 32.0]
     last = flow.after_lookup_error(LOOKUP_FAILED)
     assert isinstance(last, GiveUp)
@@ -91,42 +80,23 @@ def test_failed_lookups_past_the_window_back_off_from_the_first_delay() -> None:
 def test_failed_lookups_past_the_window_use_the_flow_s_random_draw() -> None:
     policy = RetryPolicy(max_retries=1, initial_delay=4.0, max_delay=100.0, jitter=0.5, settle_window=1)
     clock = Clock()
-    flow = _flow(clock, policy, draw=1.0)
+    flow = start_flow(clock, policy, draw=1.0)
     _past_the_window(clock, flow, 1.0)
     step = flow.after_lookup_error(LOOKUP_FAILED)
     assert step == Lookup(2.0)
 
 
-def _unknown(attempts: tuple[datetime, ...], resolvable_at: datetime) -> CreateOutcomeUnknownError:
-    return CreateOutcomeUnknownError(
-        "unknown",
-        name="mine",
-        face_url=FACE,
-        video_url=VIDEO,
-        attempts=attempts,
-        resolvable_at=resolvable_at,
-        reason="first reason",
-    )
-
-
-def _record(created: datetime) -> Task:
-    wire = {"_id": "b" * 24, "name": "mine", "current_status": "initialized", "face_url": FACE}
-    return Task.from_wire(wire | {"video_url": VIDEO, "createdAt": created.isoformat()})
-
-
-def _page(items: list[Task]) -> TaskPage:
-    return TaskPage(items=tuple(items), total=len(items), page=1, page_size=LOOKUP_PAGE_SIZE)
-
-
 def test_resolution_without_recorded_attempts_counts_from_the_resolvable_time() -> None:
     resolvable_at = START + timedelta(minutes=10)
-    scan, wait = resolution(_unknown((), resolvable_at), now=resolvable_at)
+    scan, wait = resolution(unknown_outcome(resolvable_at, ()), now=resolvable_at)
     assert wait == 0.0
-    recent = _record(resolvable_at - LOOKUP_CLOCK_SKEW)
-    assert scan.feed(_page([recent])) == Found(recent)
-    scan, _ = resolution(_unknown((), resolvable_at), now=resolvable_at)
-    older = _record(resolvable_at - LOOKUP_CLOCK_SKEW - timedelta(seconds=1))
-    assert scan.feed(_page([older])) == Miss(True, "no task with this name and these inputs was created")
+    recent = record(created=resolvable_at - LOOKUP_CLOCK_SKEW)
+    assert scan.feed(task_page(1, [recent])) == Found(recent)
+    scan, _ = resolution(unknown_outcome(resolvable_at, ()), now=resolvable_at)
+    older = record(created=resolvable_at - LOOKUP_CLOCK_SKEW - timedelta(seconds=1))
+    assert scan.feed(task_page(1, [older])) == Miss(
+        True, "no task with this name and these inputs was created"
+    )
 
 
 def test_resolution_names_what_it_was_given_instead() -> None:
@@ -140,7 +110,7 @@ def test_resolution_names_what_it_was_given_instead() -> None:
 def test_still_unknown_keeps_every_field_and_chains_the_earlier_error() -> None:
     attempts = (START, START + timedelta(seconds=20))
     resolvable_at = START + timedelta(seconds=35)
-    earlier = _unknown(attempts, resolvable_at)
+    earlier = unknown_outcome(resolvable_at, attempts)
     again = still_unknown(earlier, "the lookup stopped after 50 pages of newer records")
     assert isinstance(again, CreateOutcomeUnknownError)
     assert (again.name, again.face_url, again.video_url) == ("mine", FACE, VIDEO)
@@ -172,21 +142,12 @@ def test_inputs_at_the_edges_of_the_path_rule(sent: str, recorded: str, same: bo
 def test_an_inconclusive_lookup_that_starts_exactly_at_the_window_s_end_is_the_last() -> None:
     policy = RetryPolicy(max_retries=2, initial_delay=5.0, jitter=0.0, settle_window=2.0)
     clock = Clock()
-    flow = _flow(clock, policy)
+    flow = start_flow(clock, policy)
     step = flow.after_error(LOST)
     assert step == Lookup(2.0)  # the backoff (5 s) clipped to the window's end
-    clock.t += step.delay
-    stranger = Task.from_wire(
-        {
-            "_id": "c" * 24,
-            "name": "mine",
-            "current_status": "initialized",
-            "face_url": "https://media.example.com/in/other.jpg",
-            "video_url": VIDEO,
-            "createdAt": START.isoformat(),
-        }
-    )
-    outcome = flow.after_lookup_page(_page([stranger]))
+    clock.sleep(step)
+    stranger = record(face="https://media.example.com/in/other.jpg", task_id="c" * 24)
+    outcome = flow.after_lookup_page(task_page(1, [stranger]))
     assert isinstance(outcome, GiveUp)
     assert isinstance(outcome.error, CreateOutcomeUnknownError)
     assert outcome.error.reason == f"record {'c' * 24} has our name but other inputs"
@@ -195,9 +156,8 @@ def test_an_inconclusive_lookup_that_starts_exactly_at_the_window_s_end_is_the_l
 def test_a_lookup_due_exactly_at_the_caller_s_deadline_still_runs() -> None:
     policy = RetryPolicy(initial_delay=1.0, jitter=0.0, settle_window=2.0)
     clock = Clock()
-    flow = CreateFlow(policy, ME, deadline=51.0, clock=clock.mono, now=clock.wall, random=lambda: 0.0)
-    assert flow.first() == Submit(0.0)
-    assert flow.after_error(LOST) == Lookup(1.0)  # due at 51.0, the deadline itself
+    flow = start_flow(clock, policy, deadline=Clock.ORIGIN + 1.0)
+    assert flow.after_error(LOST) == Lookup(1.0)  # due at the deadline itself
 
 
 def test_the_page_cap_is_an_inconclusive_miss() -> None:
@@ -206,9 +166,8 @@ def test_the_page_cap_is_an_inconclusive_miss() -> None:
         Task.from_wire({"_id": f"{i:024x}", "name": f"other-{i}", "createdAt": START.isoformat()})
         for i in range(LOOKUP_PAGE_SIZE)
     ]
-    assert scan.feed(_page(strangers)) == NextPage(2)
-    second = TaskPage(items=tuple(strangers), total=10**6, page=2, page_size=LOOKUP_PAGE_SIZE)
-    verdict = scan.feed(second)
+    assert scan.feed(task_page(1, strangers)) == NextPage(2)
+    verdict = scan.feed(task_page(2, strangers))
     assert verdict == Miss(False, "the lookup stopped after 2 pages of newer records")
     assert isinstance(verdict, Miss)
     assert verdict.conclusive is False
@@ -222,7 +181,7 @@ def test_a_default_name_stamps_the_utc_time_and_a_random_tail() -> None:
 def test_resends_and_the_first_lookup_use_the_flow_s_draw() -> None:
     policy = RetryPolicy(initial_delay=4.0, max_delay=100.0, jitter=0.5, settle_window=100.0)
     clock = Clock()
-    flow = _flow(clock, policy, draw=1.0)
+    flow = start_flow(clock, policy, draw=1.0)
     assert flow.after_error(APIConnectionError("refused", outcome_unknown=False)) == Submit(2.0)
     assert flow.after_error(RateLimitError("busy", status=200, code=429)) == Submit(4.0)
     assert flow.after_error(LOST) == Lookup(2.0)
@@ -231,8 +190,7 @@ def test_resends_and_the_first_lookup_use_the_flow_s_draw() -> None:
 def test_the_deadline_reason_is_given() -> None:
     policy = RetryPolicy(initial_delay=5.0, jitter=0.0, settle_window=10.0)
     clock = Clock()
-    flow = CreateFlow(policy, ME, deadline=52.0, clock=clock.mono, now=clock.wall, random=lambda: 0.0)
-    flow.first()
+    flow = start_flow(clock, policy, deadline=Clock.ORIGIN + 2.0)
     outcome = flow.after_error(LOST)
     assert isinstance(outcome, GiveUp)
     assert isinstance(outcome.error, CreateOutcomeUnknownError)
@@ -242,19 +200,19 @@ def test_the_deadline_reason_is_given() -> None:
 def test_a_late_lookup_still_counts_from_the_first_attempt() -> None:
     policy = RetryPolicy(initial_delay=200.0, max_delay=200.0, jitter=0.0, settle_window=600.0)
     clock = Clock()
-    flow = _flow(clock, policy)
+    flow = start_flow(clock, policy)
     step = flow.after_error(LOST)
     assert step == Lookup(200.0)
-    clock.t += step.delay  # 200 s after the attempt: past the clock skew allowed from the lookup's time
-    mine = _record(START)
-    assert flow.after_lookup_page(_page([mine])) == Found(mine)
+    clock.sleep(step)  # 200 s after the attempt: past the clock skew allowed from the lookup's time
+    mine = record()
+    assert flow.after_lookup_page(task_page(1, [mine])) == Found(mine)
 
 
 def test_a_slow_first_attempt_still_counts_from_when_it_was_sent() -> None:
     policy = RetryPolicy(initial_delay=1.0, jitter=0.0, settle_window=10.0)
     clock = Clock()
-    flow = _flow(clock, policy)  # sent at t=50
+    flow = start_flow(clock, policy)  # sent at the clock's origin
     clock.t += 200.0  # the answer was lost 200 s later (past the clock skew)
     assert flow.after_error(LOST) == Lookup(1.0)
-    mine = _record(START + timedelta(seconds=10))
-    assert flow.after_lookup_page(_page([mine])) == Found(mine)
+    mine = record(created=START + timedelta(seconds=10))
+    assert flow.after_lookup_page(task_page(1, [mine])) == Found(mine)

@@ -1,0 +1,1 @@
+"""Helpers shared by more than one test package (one module per machine or concern)."""
