@@ -9,7 +9,7 @@ It runs `openapi-generator-cli generate -g python` (found next to the running in
 (default build/openapi-generator-python, gitignored),
 then, for every operation, feeds each 200 example to the generated `<Operation>200Response.from_json`,
 whose oneOf counts matching alternatives ("Multiple matches found" when a body fits both). Prints one
-line per example and exits 1 if any failed. Last result: see the README's contract-diff section.
+line per example and exits 1 if any failed. Last result: see docs/contract.md.
 """
 
 from __future__ import annotations
