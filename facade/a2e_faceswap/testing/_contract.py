@@ -1,19 +1,16 @@
 """Contract checking: every API request the simulator receives and every answer it sends, against the spec.
 
-The spec is the copy shipped inside the generated package (``a2e_api/openapi.yaml``, identical to
-openapi/a2e.yaml). It is parsed and the openapi-core validators are built once per process; a check
-then costs well under a millisecond. Security is left out of the request check on purpose: a missing or
+The spec is read by ``_spec``; the openapi-core validators are built from it once per process, and a
+check then costs well under a millisecond. Security is left out of the request check on purpose: a missing or
 wrong token is a case the simulator answers (401, as the contract documents), not a contract breach.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.starlette.requests import StarletteOpenAPIRequest
 from openapi_core.datatypes import RequestParameters
@@ -25,6 +22,8 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.response.exceptions import DataValidationError, HeaderValidationError
 from starlette.datastructures import Headers
 from starlette.requests import Request
+
+from a2e_faceswap.testing._spec import load_spec, operation
 
 _MAX_MESSAGE = 300
 
@@ -42,31 +41,12 @@ class ContractViolationError(AssertionError):
         super().__init__(f"{len(self.violations)} contract violation(s) against openapi/a2e.yaml:\n{lines}")
 
 
-def load_spec() -> dict[str, Any]:
-    """The contract as a fresh dict (from the copy shipped in the generated package)."""
-    text = (importlib.resources.files("a2e_api") / "openapi.yaml").read_text(encoding="utf-8")
-    spec: dict[str, Any] = yaml.safe_load(text)
-    return spec
-
-
 @functools.cache
 def _openapi() -> OpenAPI:
     spec = load_spec()
     # The simulator serves the API at its own root, whatever host and port it runs on.
     spec["servers"] = [{"url": "/"}]
     return OpenAPI.from_dict(spec)
-
-
-@functools.cache
-def _statuses() -> dict[str, frozenset[int]]:
-    """The HTTP statuses each operation of the contract lists, by operationId."""
-    found: dict[str, frozenset[int]] = {}
-    for item in load_spec()["paths"].values():
-        for operation in item.values():
-            if isinstance(operation, dict) and "operationId" in operation:
-                statuses = frozenset(int(status) for status in operation.get("responses") or {})
-                found[operation["operationId"]] = statuses
-    return found
 
 
 class _Request(StarletteOpenAPIRequest):
@@ -139,9 +119,10 @@ class ContractChecker:
         self._api = _openapi()
 
     @staticmethod
-    def lists_status(operation: str, status: int) -> bool:
-        """Whether the contract lists ``status`` among the answers of ``operation``."""
-        return status in _statuses().get(operation, frozenset())
+    def lists_status(operation_id: str, status: int) -> bool:
+        """Whether the contract lists ``status`` among the answers of the operation."""
+        known = operation(operation_id)
+        return known is not None and status in known.statuses
 
     def prepare(self, request: Request, body: bytes, path_pattern: str) -> _Request:
         return _Request(request, body, path_pattern)

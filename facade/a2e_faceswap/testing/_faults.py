@@ -15,21 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-#: operationIds of openapi/a2e.yaml, the routes of the API proper.
-API_OPERATIONS: tuple[str, ...] = (
-    "add_face_image",
-    "list_face_images",
-    "delete_face_image",
-    "create_preview",
-    "get_preview_status",
-    "create_task",
-    "list_task_records",
-    "list_task_statuses",
-    "batch_task_detail",
-    "get_task",
-    "delete_task",
-    "create_upload_url",
-)
+from a2e_faceswap.testing._spec import operations
+
+#: operationIds of openapi/a2e.yaml, the routes of the API proper (read from the spec, see ``_spec``).
+API_OPERATIONS: tuple[str, ...] = tuple(operation.id for operation in operations())
 #: Routes outside the API: the upload PUT, the CDN copy of uploads and the result files.
 FILE_ROUTES: tuple[str, ...] = ("upload_put", "cdn", "result")
 #: Route name matching every API operation (but not the file routes, which must be named).

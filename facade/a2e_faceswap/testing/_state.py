@@ -15,7 +15,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, unquote
 
 from a2e_faceswap.testing._clock import SimClock
@@ -33,10 +33,11 @@ _PROCESSING_AT = 0.2
 
 DEFAULT_FAILURE_CODE = "500"
 DEFAULT_FAILURE_MESSAGE = "face swap failed (simulated failure)"
+_Record = TypeVar("_Record")
 
 
-class ApiError(Exception):
-    """An error answer: HTTP status, A2E envelope code and message."""
+class Refusal(Exception):
+    """The simulator refuses a request: the error answer's HTTP status, A2E envelope code and message."""
 
     def __init__(self, status: int, message: str, code: int | None = None) -> None:
         super().__init__(message)
@@ -46,7 +47,7 @@ class ApiError(Exception):
 
 
 @dataclass
-class FaceImage:
+class SimFace:
     id: str
     face_url: str
     user_id: str
@@ -64,7 +65,7 @@ class FaceImage:
 
 
 @dataclass
-class Job:
+class SimJob:
     """A preview or a task: it moves initialized -> sent -> processing -> completed | failed."""
 
     id: str
@@ -101,7 +102,7 @@ class Job:
 
 
 @dataclass
-class Preview(Job):
+class SimPreview(SimJob):
     def result_url(self, status: str, base_url: str) -> str:
         return f"{base_url}/results/{self.id}.jpg" if status == COMPLETED else ""
 
@@ -124,7 +125,7 @@ TaskShape = Literal["add", "record", "detail"]
 
 
 @dataclass
-class Task(Job):
+class SimTask(SimJob):
     name: str = ""
     cover_url: str | None = None
     model_version: str | None = None
@@ -190,9 +191,9 @@ class Account:
     token: str
     user_id: str
     credits: int
-    faces: dict[str, FaceImage] = field(default_factory=dict)
-    previews: dict[str, Preview] = field(default_factory=dict)
-    tasks: dict[str, Task] = field(default_factory=dict)
+    faces: dict[str, SimFace] = field(default_factory=dict)
+    previews: dict[str, SimPreview] = field(default_factory=dict)
+    tasks: dict[str, SimTask] = field(default_factory=dict)
 
 
 class SimState:
@@ -221,7 +222,7 @@ class SimState:
         self._secret = random.Random(f"{seed}:secret").randbytes(16)  # noqa: S311
         self._accounts: dict[str, Account] = {}
         #: Every preview and task ever created, by id (results stay downloadable after a delete).
-        self._jobs: dict[str, Job] = {}
+        self._jobs: dict[str, SimJob] = {}
         #: Every upload, by full object key.
         self._uploads: dict[str, Upload] = {}
         self._failures: deque[tuple[str, str]] = deque()
@@ -238,11 +239,11 @@ class SimState:
     def account(self, token: str | None) -> Account:
         """The account of a bearer token, or a 401."""
         if not token:
-            raise ApiError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
+            raise Refusal(401, "missing bearer token: send 'Authorization: Bearer <token>'")
         with self.lock:
             account = self._accounts.get(token)
         if account is None:
-            raise ApiError(401, "invalid or expired API token")
+            raise Refusal(401, "invalid or expired API token")
         return account
 
     def account_of(self, token: str) -> Account:
@@ -252,10 +253,14 @@ class SimState:
             except KeyError:
                 raise KeyError("no account with this token in the simulator") from None
 
+    def balance(self, account: Account) -> int:
+        with self.lock:
+            return account.credits
+
     def charge(self, account: Account, operation: str) -> None:
         cost = self.costs.get(operation, 0)
         if account.credits < cost:
-            raise ApiError(
+            raise Refusal(
                 402, f"insufficient credits: {operation} costs {cost}, the balance is {account.credits}"
             )
         account.credits -= cost
@@ -265,25 +270,19 @@ class SimState:
         with self.lock:
             return f"{self._ids.getrandbits(96):024x}"
 
-    @staticmethod
-    def check_id(value: str, what: str) -> str:
-        if not ID_PATTERN.fullmatch(value):
-            raise ApiError(400, f"invalid {what} id {value[:40]!r}: expected 24 hexadecimal characters")
-        return value
-
     def check_media_url(self, url: str, field_name: str) -> None:
         """URLs on the simulator itself must be CDN URLs of finished uploads."""
         if not self.base_url or not url.startswith(self.base_url + "/"):
             return
         rest = url[len(self.base_url) + 1 :]
         if rest.startswith("r2/put/"):
-            raise ApiError(400, f"{field_name} is an upload URL; pass the cdnUrl of the upload instead")
+            raise Refusal(400, f"{field_name} is an upload URL; pass the cdnUrl of the upload instead")
         if rest.startswith("cdn/"):
             key = unquote(rest[len("cdn/") :].partition("?")[0])
             with self.lock:
                 upload = self._uploads.get(key)
             if upload is None or upload.data is None:
-                raise ApiError(400, f"{field_name} points at an upload that was never completed")
+                raise Refusal(400, f"{field_name} points at an upload that was never completed")
 
     def queue_failure(self, error_code: str, message: str) -> None:
         with self.lock:
@@ -292,7 +291,7 @@ class SimState:
     # ------------------------------------------------------------------ faces
     def add_face(self, account: Account, face_url: str) -> list[dict[str, Any]]:
         with self.lock:
-            face = FaceImage(self.new_id(), face_url, account.user_id, self.clock.now())
+            face = SimFace(self.new_id(), face_url, account.user_id, self.clock.now())
             account.faces[face.id] = face
             return self.faces(account)
 
@@ -301,10 +300,8 @@ class SimState:
             return [face.wire(self.clock) for face in reversed(account.faces.values())]
 
     def delete_face(self, account: Account, face_id: str) -> None:
-        self.check_id(face_id, "face image")
         with self.lock:
-            if account.faces.pop(face_id, None) is None:
-                raise ApiError(404, f"face image {face_id} not found")
+            _owned(account.faces, face_id, "face image", remove=True)
 
     # ------------------------------------------------------------------ previews
     def create_preview(
@@ -313,7 +310,7 @@ class SimState:
         with self.lock:
             self.charge(account, "create_preview")
             failure = (DEFAULT_FAILURE_CODE, DEFAULT_FAILURE_MESSAGE) if fail else None
-            preview = Preview(
+            preview = SimPreview(
                 self.new_id(),
                 account.user_id,
                 face_url,
@@ -327,11 +324,8 @@ class SimState:
             return preview.wire(self.clock, self.base_url, full=True)
 
     def preview(self, account: Account, preview_id: str) -> dict[str, Any]:
-        self.check_id(preview_id, "preview")
         with self.lock:
-            preview = account.previews.get(preview_id)
-            if preview is None:
-                raise ApiError(404, f"preview {preview_id} not found")
+            preview = _owned(account.previews, preview_id, "preview")
             return preview.wire(self.clock, self.base_url, full=False)
 
     # ------------------------------------------------------------------ tasks
@@ -346,7 +340,7 @@ class SimState:
                 failure = (DEFAULT_FAILURE_CODE, DEFAULT_FAILURE_MESSAGE) if fail else None
             task_id = self.new_id()
             self._sequence += 1
-            task = Task(
+            task = SimTask(
                 task_id,
                 account.user_id,
                 body["face_url"],
@@ -365,18 +359,13 @@ class SimState:
             return task.wire(self.clock, self.base_url, "add"), task.name
 
     def task(self, account: Account, task_id: str) -> dict[str, Any]:
-        self.check_id(task_id, "task")
         with self.lock:
-            task = account.tasks.get(task_id)
-            if task is None:
-                raise ApiError(404, f"task {task_id} not found")
+            task = _owned(account.tasks, task_id, "task")
             return task.wire(self.clock, self.base_url, "detail")
 
     def delete_task(self, account: Account, task_id: str) -> None:
-        self.check_id(task_id, "task")
         with self.lock:
-            if account.tasks.pop(task_id, None) is None:
-                raise ApiError(404, f"task {task_id} not found")
+            _owned(account.tasks, task_id, "task", remove=True)
 
     def task_records(self, account: Account, page: int, page_size: int) -> dict[str, Any]:
         with self.lock:
@@ -398,7 +387,7 @@ class SimState:
 
     def batch_detail(self, account: Account, ids: list[str]) -> list[dict[str, Any]]:
         for task_id in ids:
-            self.check_id(task_id, "task")
+            _check_id(task_id, "task")
         with self.lock:
             found = [account.tasks[i] for i in dict.fromkeys(ids) if i in account.tasks]
             return [task.wire(self.clock, self.base_url, "record") for task in found]
@@ -414,9 +403,9 @@ class SimState:
             job = self._jobs.get(resource_id)
             if job is None or job.status(self.clock.now()) != COMPLETED:
                 return None
-        if isinstance(job, Task) and extension == "mp4":
+        if isinstance(job, SimTask) and extension == "mp4":
             return "video/mp4"
-        if isinstance(job, Preview) and extension == "jpg":
+        if isinstance(job, SimPreview) and extension == "jpg":
             return "image/jpeg"
         return None
 
@@ -450,9 +439,9 @@ class SimState:
         with self.lock:
             upload = self._uploads.get(key)
             if upload is None or signature is None or not hmac.compare_digest(upload.signature, signature):
-                raise ApiError(403, "signature does not match: request a new upload URL")
+                raise Refusal(403, "signature does not match: request a new upload URL")
             if self.clock.now() > upload.expires:
-                raise ApiError(403, "the upload URL has expired: request a new one")
+                raise Refusal(403, "the upload URL has expired: request a new one")
             return upload
 
     def store_upload(self, upload: Upload, data: bytes, content_type: str) -> None:
@@ -464,6 +453,22 @@ class SimState:
         with self.lock:
             upload = self._uploads.get(key)
             return upload if upload is not None and upload.data is not None else None
+
+
+def _check_id(value: str, what: str) -> str:
+    if not ID_PATTERN.fullmatch(value):
+        raise Refusal(400, f"invalid {what} id {value[:40]!r}: expected 24 hexadecimal characters")
+    return value
+
+
+def _owned(records: dict[str, _Record], record_id: str, what: str, *, remove: bool = False) -> _Record:
+    """The account's record with this id (taken out with ``remove``): a 400 for a malformed id, a 404
+    for one the account does not have."""
+    _check_id(record_id, what)
+    record = records.pop(record_id, None) if remove else records.get(record_id)
+    if record is None:
+        raise Refusal(404, f"{what} {record_id} not found")
+    return record
 
 
 def _quote_key(key: str) -> str:
