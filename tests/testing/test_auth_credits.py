@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from a2e_faceswap.testing import DEFAULT_COSTS, Simulator
+from a2e_faceswap.testing._routes import OTHER_ROUTE_QUOTE
 
 from tests.conftest import MakeSim
 from tests.testing.helpers import FACE, PREVIEWS, TASKS, UPLOAD_URL, VIDEO, client_for, create_task, error_of
@@ -80,3 +81,21 @@ def test_accounts_have_their_own_balance(make_sim: MakeSim) -> None:
     assert sim.credits() == 0
     with pytest.raises(KeyError):
         sim.credits("sk_sim_unknown")
+
+
+def test_the_balance_is_the_accounts_credits_and_a_quote_spends_nothing(make_sim: MakeSim) -> None:
+    sim = make_sim(credits=7, costs={"create_task": 3})
+    with client_for(sim) as client:
+        assert client.get("/api/v1/user/remainingCoins").json()["data"] == {"coins": 7, "diamonds": 0}
+        body = {"name": "n", "face_url": FACE, "video_url": VIDEO}
+        for endpoint, credits in [
+            (f"{TASKS}/add", 3),  # the simulator's own price
+            (f"POST {TASKS}/add", 3),  # the reference allows the method in front
+            (f"{PREVIEWS}/add", 0),  # a route these costs leave free
+            ("/api/v1/userWan25/start", OTHER_ROUTE_QUOTE),  # a route the simulator does not serve
+        ]:
+            quote = client.post("/api/v1/generation/quote", json={"endpoint": endpoint, "requestBody": body})
+            assert quote.json()["data"] == {"credits": credits, "generationRequestValidated": False}, endpoint
+        create_task(client)
+        assert client.get("/api/v1/user/remainingCoins").json()["data"]["coins"] == 4
+    assert sim.credits() == 4

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import schemathesis
 from a2e_faceswap.testing import API_OPERATIONS, Simulator
-from a2e_faceswap.testing._contract import load_spec
+from a2e_faceswap.testing._spec import load_spec
 from hypothesis import HealthCheck, settings
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from a2e_faceswap.testing._contract import load_spec
+from a2e_faceswap.testing._spec import load_spec
 
 _SPEC = load_spec()
 _EXAMPLES = _SPEC["components"]["examples"]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 import schemathesis
 from a2e_faceswap.testing import Simulator
-from a2e_faceswap.testing._contract import load_spec
+from a2e_faceswap.testing._spec import load_spec
 from hypothesis import HealthCheck, settings
 
 pytestmark = pytest.mark.slow
