@@ -54,6 +54,7 @@ RESET = APIConnectionError("RemoteProtocolError", outcome_unknown=True)
 READ_TIMEOUT = APITimeoutError("ReadTimeout", outcome_unknown=True)
 BUSY = RateLimitError("busy", status=200, code=429)
 UNAVAILABLE = ServerError("unavailable", status=200, code=503)
+UNREADABLE = UnreadableResponseError("not JSON", status=200, snippet="<html>")
 
 
 # ------------------------------------------------------------------ retry policy
@@ -240,15 +241,20 @@ def test_wait_deadline_clips_the_sleep_then_times_out_with_last_state() -> None:
     assert decision.notify is not None  # the change to processing is still reported
 
 
-def test_wait_tolerates_transient_errors_while_retries_remain() -> None:
+@pytest.mark.parametrize(
+    ("status", "other"), [(503, RESET), (500, UNREADABLE)], ids=["503-reset", "500-unreadable"]
+)
+def test_wait_rides_out_transient_poll_errors_while_retries_remain(status: int, other: A2EError) -> None:
     machine = _machine(max_retries=2)
     machine.observe(_task("sent"), 0.0)
-    assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
-    assert isinstance(machine.observe_error(RESET, 2.0), Sleep)
-    third = machine.observe_error(_http(503), 3.0)
+    assert isinstance(machine.observe_error(_http(status), 1.0), Sleep)
+    assert isinstance(machine.observe_error(other, 2.0), Sleep)
+    third = machine.observe_error(_http(status), 3.0)
     assert isinstance(third, Fail)
     assert isinstance(third.error, ServerError)
-    # a success in between resets the count
+
+
+def test_wait_a_good_poll_between_errors_resets_their_count() -> None:
     machine = _machine(max_retries=1)
     assert isinstance(machine.observe_error(_http(503), 1.0), Sleep)
     machine.observe(_task("sent"), 1.5)
@@ -266,19 +272,12 @@ def test_wait_non_transient_error_ends_the_wait() -> None:
     assert isinstance(decision.error, NotFoundError)
 
 
-def test_wait_rides_out_http_500_and_unreadable_polls_within_the_budget() -> None:
-    unreadable = UnreadableResponseError("not JSON", status=200, snippet="<html>")
-    machine = _machine(max_retries=2)
-    machine.observe(_task("sent"), 0.0)
-    assert isinstance(machine.observe_error(_http(500), 1.0), Sleep)
-    assert isinstance(machine.observe_error(unreadable, 2.0), Sleep)
-    third = machine.observe_error(_http(500), 3.0)
-    assert isinstance(third, Fail)
-    assert isinstance(third.error, ServerError)
-    # outside a wait the same errors are final: a plain GET is not retried after a 500
+def test_a_500_or_unreadable_answer_is_retried_only_while_polling() -> None:
+    # outside a wait these errors are final: a plain GET is not retried after a 500
     assert not is_retryable(_http(500), idempotent=True)
-    assert not is_retryable(unreadable, idempotent=True)
+    assert not is_retryable(UNREADABLE, idempotent=True)
     assert is_retryable(_http(500), idempotent=True, polling=True)
+    assert is_retryable(UNREADABLE, idempotent=True, polling=True)
     assert not is_retryable(_http(500), idempotent=False, polling=True)
     assert not is_retryable(NotFoundError("gone", status=404), idempotent=True, polling=True)
 
