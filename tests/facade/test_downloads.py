@@ -135,87 +135,85 @@ async def test_download_of_a_missing_result_is_not_found(api: AsyncA2E, env: Env
     assert listing(tmp_path) == []
 
 
+async def _cut_download(
+    api: AsyncA2E,
+    env: Env,
+    tmp_path: Path,
+    cuts: int = 1,
+    also: Callable[[int], None] | None = None,
+    same_file: bool = True,
+) -> tuple[dict[int, int], Progress]:
+    """Download a completed task's result to ``tmp_path/result.mp4`` while the simulator cuts it
+    ``cuts`` times mid-body (``also(done)`` runs on each progress report), and check what every such
+    download must give: the whole file, progress that ends at the file's size and, while the file stays
+    the same, never goes back or repeats; no temporary file left. Returns the result route's answers by
+    status, and the progress."""
+    task = await _completed(api)
+    target = tmp_path / "result.mp4"
+    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY] * cuts)  # headers, half, then a reset
+    before = env.sim.stats.requests
+    progress: Progress = []
+    record = _recorder(target, progress)
+
+    def on_progress(done: int, total: int | None) -> None:
+        record(done, total)
+        if also is not None:
+            also(done)
+
+    path = await api.tasks.download(task, target, on_progress)
+    assert path.read_bytes() == env.sim.result_bytes(task.id)
+    assert env.sim.faults.pending_script("result") == []
+    done = [d for d, _ in progress]
+    assert done == sorted(set(done)) or not same_file  # bytes fetched again are not reported twice
+    size = path.stat().st_size
+    assert progress[-1] == (size, size)
+    assert listing(tmp_path) == ["result.mp4"]
+    return _result_answers(env, before), progress
+
+
 async def test_a_cut_off_download_resumes_where_it_stopped(
     api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
 ) -> None:
     result_size(4 * MIB)
-    task = await _completed(api)
-    target = tmp_path / "result.mp4"
-    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])  # headers, 2 MiB, then a reset
-    before = env.sim.stats.requests
-    progress: Progress = []
-    path = await api.tasks.download(task, target, _recorder(target, progress))
-    assert path.read_bytes() == env.sim.result_bytes(task.id)
-    assert _result_answers(env, before) == {200: 1, 206: 1}  # the retry asked for the rest only
-    done = [d for d, _ in progress]
-    assert done == sorted(set(done))  # never backwards, never repeated
+    answers, progress = await _cut_download(api, env, tmp_path)
+    assert answers == {200: 1, 206: 1}  # the retry asked for the rest only
     assert {total for _, total in progress} == {4 * MIB}
     assert progress[0] == (0, 4 * MIB)
     assert progress[-1] == (4 * MIB, 4 * MIB)
-    assert listing(tmp_path) == ["result.mp4"]  # no temporary file left
 
 
 async def test_a_server_ignoring_ranges_makes_the_download_start_over(
     api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None], no_ranges: None
 ) -> None:
     result_size(4 * MIB)
-    task = await _completed(api)
-    target = tmp_path / "result.mp4"
-    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])
-    before = env.sim.stats.requests
-    progress: Progress = []
-    path = await api.tasks.download(task, target, _recorder(target, progress))
-    assert path.read_bytes() == env.sim.result_bytes(task.id)  # truncated, then the whole file again
-    assert _result_answers(env, before) == {200: 2}
-    done = [d for d, _ in progress]
-    assert done == sorted(set(done))  # the bytes fetched again are not reported twice
+    answers, progress = await _cut_download(api, env, tmp_path)  # truncated, then the whole file again
+    assert answers == {200: 2}
     assert progress[-1] == (4 * MIB, 4 * MIB)
-    assert listing(tmp_path) == ["result.mp4"]
 
 
 async def test_a_file_changed_before_the_resume_is_fetched_whole(
     api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
 ) -> None:
     result_size(2 * MIB)
-    task = await _completed(api)
-    target = tmp_path / "result.mp4"
-    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY])
-    before = env.sim.stats.requests
-    progress: Progress = []
-    record = _recorder(target, progress)
 
-    def change_the_file(done: int, total: int | None) -> None:
-        record(done, total)
+    def change_the_file(done: int) -> None:
         if done > 0:
             env.sim.result_size = 3 * MIB  # a new file, with a new ETag, while the first is cut off
 
-    path = await api.tasks.download(task, target, change_the_file)
-    assert path.read_bytes() == env.sim.result_bytes(task.id)
-    assert path.stat().st_size == 3 * MIB
+    answers, progress = await _cut_download(api, env, tmp_path, also=change_the_file, same_file=False)
     # If-Range carried the first ETag: the simulator sent the new file whole instead of a 206 of it.
-    assert _result_answers(env, before) == {200: 2}
+    assert answers == {200: 2}
     assert progress[-1] == (3 * MIB, 3 * MIB)
-    assert listing(tmp_path) == ["result.mp4"]
 
 
 async def test_a_download_cut_more_often_than_the_retry_budget_finishes_while_each_cut_adds_bytes(
     api: AsyncA2E, env: Env, tmp_path: Path, result_size: Callable[[int], None]
 ) -> None:
     result_size(256 * 1024)  # small enough that each cut delivers most of its half
-    task = await _completed(api)
-    target = tmp_path / "result.mp4"
     cuts = 7  # well over max_retries=2; each cut delivers half of what was asked (the rest of the file)
-    env.sim.faults.script("result", [FaultKind.RESET_MID_BODY] * cuts)
-    before = env.sim.stats.requests
-    progress: Progress = []
-    path = await api.tasks.download(task, target, _recorder(target, progress))
-    assert path.read_bytes() == env.sim.result_bytes(task.id)
-    assert env.sim.faults.pending_script("result") == []
-    assert _result_answers(env, before) == {200: 1, 206: cuts}  # each retry asked for the rest only
-    done = [d for d, _ in progress]
-    assert done == sorted(set(done))
+    answers, progress = await _cut_download(api, env, tmp_path, cuts)
+    assert answers == {200: 1, 206: cuts}  # each retry asked for the rest only
     assert progress[-1] == (256 * 1024, 256 * 1024)
-    assert listing(tmp_path) == ["result.mp4"]
 
 
 @pytest.mark.parametrize("late", [False, True], ids=["from-the-start", "after-progress"])
