@@ -109,15 +109,16 @@ def _starlette_request(path: str, path_params: dict[str, str] | None = None) -> 
     return Request(scope)
 
 
+def _get_task_request(checker: ContractChecker) -> Any:
+    """A get_task request as the checker sees it."""
+    task_id = "6674f1765699df7e9d25311a"
+    request = _starlette_request(f"{TASKS}/{task_id}", {"_id": task_id})
+    return checker.prepare(request, b"", f"{TASKS}/{{_id}}")
+
+
 def test_answers_are_checked_too_naming_operation_and_field() -> None:
     checker = ContractChecker()
-    request = checker.prepare(
-        _starlette_request(
-            "/api/v1/userFaceSwapTask/6674f1765699df7e9d25311a", {"_id": "6674f1765699df7e9d25311a"}
-        ),
-        b"",
-        "/api/v1/userFaceSwapTask/{_id}",
-    )
+    request = _get_task_request(checker)
     assert checker.request_violations("get_task", request) == []
     good = {
         "code": 0,
@@ -169,13 +170,7 @@ def test_a_wrong_error_answer_under_http_200_is_a_violation(sim: Simulator, api:
     sim.faults.script("get_task", [FaultKind.CODE_BUSY])
     sent = api.get(f"{TASKS}/6674f1765699df7e9d25311a").json()  # what the simulator answers
     checker = ContractChecker()
-    request = checker.prepare(
-        _starlette_request(
-            "/api/v1/userFaceSwapTask/6674f1765699df7e9d25311a", {"_id": "6674f1765699df7e9d25311a"}
-        ),
-        b"",
-        "/api/v1/userFaceSwapTask/{_id}",
-    )
+    request = _get_task_request(checker)
     headers = {"content-type": "application/json"}
 
     def violations(body: dict[str, Any]) -> list[str]:
