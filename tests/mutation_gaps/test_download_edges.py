@@ -8,7 +8,9 @@ import errno
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from a2e_faceswap import (
@@ -209,21 +211,6 @@ def _save(target: Path, body: bytes) -> None:
         sink.end()
 
 
-def test_a_failure_to_create_the_file_names_the_write_and_the_target(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(folder: Path, name: str) -> tuple[int, Path]:
-        raise PermissionError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(_download, "_create_temp", refuse)
-    target = tmp_path / "out.mp4"
-    with pytest.raises(LocalFileError) as caught:
-        _save(target, b"abc")
-    assert str(caught.value) == f"could not write {str(target)!r}: Permission denied"
-    assert caught.value.filename == str(target)
-    assert caught.value.errno == errno.EACCES
-
-
 class _FullFile:
     """A file whose writes fail as on a full disk."""
 
@@ -244,31 +231,51 @@ class _FullFile:
         self.closed = True
 
 
-def test_a_failed_write_names_the_write_and_the_target(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _raise(error: OSError) -> Callable[..., Any]:
+    def fail(*args: object) -> Any:
+        raise error
+
+    return fail
+
+
+def _no_permission(monkeypatch: pytest.MonkeyPatch) -> None:
+    failure = PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(_download, "_create_temp", _raise(failure))
+
+
+def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "fdopen", lambda fd, mode: _FullFile(fd))
-    target = tmp_path / "out.mp4"
-    with pytest.raises(LocalFileError) as caught:
-        _save(target, b"abc")
-    assert str(caught.value) == f"could not write {str(target)!r}: No space left on device"
-    assert caught.value.filename == str(target)
-    assert not target.exists()
 
 
-def test_a_failed_rename_names_the_save_and_the_target(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _cross_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "replace", _raise(OSError(errno.EXDEV, "Invalid cross-device link")))
+
+
+@pytest.mark.parametrize(
+    ("breaks", "step", "code", "reason"),
+    [
+        (_no_permission, "write", errno.EACCES, "Permission denied"),  # creating the temporary file
+        (_full_disk, "write", errno.ENOSPC, "No space left on device"),
+        (_cross_device, "save", errno.EXDEV, "Invalid cross-device link"),  # the rename to the target
+    ],
+    ids=["create", "write", "rename"],
+)
+def test_a_local_failure_names_its_step_and_the_target_and_leaves_no_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    breaks: Callable[[pytest.MonkeyPatch], None],
+    step: str,
+    code: int,
+    reason: str,
 ) -> None:
-    def cross_device(src: object, dst: object) -> None:
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(os, "replace", cross_device)
+    breaks(monkeypatch)
     target = tmp_path / "out.mp4"
     with pytest.raises(LocalFileError) as caught:
         _save(target, b"abc")
-    assert str(caught.value) == f"could not save {str(target)!r}: Invalid cross-device link"
+    assert str(caught.value) == f"could not {step} {str(target)!r}: {reason}"
     assert caught.value.filename == str(target)
-    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+    assert caught.value.errno == code
+    assert list(tmp_path.iterdir()) == []  # neither the target nor the temporary file
 
 
 def test_the_temporary_file_is_created_beside_the_target(tmp_path: Path) -> None:
