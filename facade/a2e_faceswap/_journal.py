@@ -14,11 +14,17 @@ temporary file and moved into place, so a kill while creating leaves no half-mad
 
 Rows are known by key (``_manifest``): a later run's rows may be reordered or appended to; a journaled
 row missing from the manifest (changed or removed) is refused with its line.
+
+One run at a time: an ``exclusive`` journal (the default) holds a lock on ``<journal>.lock`` until it
+is closed (the system drops it when the process dies), so two runs of one batch never both create
+a row. Readers (a report, a status view) open it with ``exclusive=False``. No lock where ``fcntl`` is
+missing (Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import sqlite3
@@ -107,18 +113,29 @@ class Journal:
     """An open journal (see the module docstring). Use ``Journal.open``; close it, or use ``with``.
     Safe to call from several threads (one connection, one lock)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, batch_id: str) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, batch_id: str, run_lock: io.BufferedRandom | None
+    ) -> None:
         self._db = connection
         self._lock = threading.Lock()
+        self._run_lock = run_lock
         self.path = path
         self.batch_id = batch_id
 
     # ---------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, batch_id: str | None, create: bool = True) -> Journal:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        batch_id: str | None,
+        create: bool = True,
+        exclusive: bool = True,
+    ) -> Journal:
         """The journal at ``path``; a new one (with ``batch_id``, or a random one) when there is none
-        and ``create``. ``batch_id`` given and another one stored: ``JournalError`` (foreign)."""
+        and ``create``. ``batch_id`` given and another one stored: ``JournalError`` (foreign).
+        ``exclusive``: refuse (``JournalError``) while another run has it open."""
         path = Path(path).expanduser().absolute()
         if batch_id is not None:
             batch_id = check_batch_id(batch_id)
@@ -134,13 +151,15 @@ class Journal:
                 isolation_level=None,
                 check_same_thread=False,
             )
+        run_lock = None
         try:
-            stored = _identify(connection, path)
+            stored = _identify(connection, path)  # reads only: a foreign file is left as it is
             if batch_id is not None and stored != batch_id:
                 raise JournalError(
                     f"{str(path)!r} is the journal of batch {stored!r}, not {batch_id!r}: it is left as it "
                     "is (use another output folder or journal path, or that batch id)"
                 )
+            run_lock = _run_lock(path) if exclusive else None
             with _errors(path, "open"):
                 mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 connection.execute("PRAGMA synchronous=NORMAL")
@@ -148,12 +167,16 @@ class Journal:
                 raise JournalError(f"the journal {str(path)!r} cannot use WAL mode (got {mode!r})")
         except BaseException:
             connection.close()
+            if run_lock is not None:
+                run_lock.close()
             raise
-        return cls(connection, path, stored)
+        return cls(connection, path, stored, run_lock)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._run_lock is not None:
+                self._run_lock.close()  # drops the lock
 
     def __enter__(self) -> Journal:
         return self
@@ -328,6 +351,37 @@ def _exists(path: Path) -> bool:
     if not stat.S_ISREG(info.st_mode):
         raise JournalError(f"the journal path {str(path)!r} is not a regular file")
     return info.st_size > 0
+
+
+def _run_lock(path: Path) -> io.BufferedRandom | None:
+    """The open, locked ``<journal>.lock`` (our process id written in it), or ``JournalError`` naming
+    the process that holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    name = path.with_name(path.name + ".lock")
+    with _errors(name, "lock"):
+        handle = open(name, "a+b")  # noqa: SIM115 (kept open: closing it unlocks)
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read(20).decode("ascii", "replace").strip() or "unknown"
+            raise JournalError(
+                f"the journal {str(path)!r} is in use by another run (process {holder}): wait for it to "
+                "end, or stop it"
+            ) from None
+        with _errors(name, "lock"):
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()).encode())
+            handle.flush()
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def _build(path: Path, batch_id: str) -> None:

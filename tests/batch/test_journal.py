@@ -95,8 +95,8 @@ def test_paths_that_cannot_be_a_journal(tmp_path: Path) -> None:
         Journal.open(tmp_path / "no" / "such" / "dir" / "j.sqlite", batch_id=None)
 
 
-def untouched(path: Path) -> tuple[bytes, int]:
-    return path.read_bytes(), path.stat().st_mtime_ns
+def untouched(path: Path) -> tuple[bytes, int, list[str]]:
+    return path.read_bytes(), path.stat().st_mtime_ns, sorted(p.name for p in path.parent.iterdir())
 
 
 def test_another_batch_id_is_foreign_and_left_alone(path: Path) -> None:
@@ -387,12 +387,44 @@ def test_a_killed_writer_leaves_every_committed_mark(path: Path) -> None:
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
 
 
-def test_two_connections_see_each_others_commits(path: Path) -> None:
+def test_a_reader_sees_the_runs_commits(path: Path) -> None:
     rows = make_rows(2)
-    with Journal.open(path, batch_id="b") as writer, Journal.open(path, batch_id="b") as reader:
+    with (
+        Journal.open(path, batch_id="b") as writer,
+        Journal.open(path, batch_id="b", exclusive=False) as reader,
+    ):
         writer.sync_rows(rows)
         writer.mark_creating(rows[0].key, "n", 1, AT)
         assert one(reader, rows[0].key).state == "creating"
+
+
+def test_one_run_at_a_time(path: Path) -> None:
+    Journal.open(path, batch_id="b").close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from a2e_faceswap._journal import Journal; "
+            "j = Journal.open(sys.argv[1], batch_id=None); print('open', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"open\n"
+        with pytest.raises(JournalError, match=f"in use by another run \\(process {holder.pid}\\)"):
+            Journal.open(path, batch_id=None)
+        Journal.open(path, batch_id=None, exclusive=False).close()
+    finally:
+        holder.kill()
+        holder.communicate(timeout=10)
+    with Journal.open(path, batch_id=None) as journal:  # the lock died with its process
+        with pytest.raises(JournalError, match="in use"):  # and holds within one process too
+            Journal.open(path, batch_id=None)
+        assert journal.batch_id == "b"
+    Journal.open(path, batch_id=None).close()  # closing let it go
 
 
 def test_file_mode_is_not_world_writable(path: Path) -> None:
