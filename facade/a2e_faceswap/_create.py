@@ -30,7 +30,7 @@ the window's end is tried again, up to the policy's ``max_retries`` times). When
 (or the caller's ``deadline`` comes first) without an answer, ``CreateOutcomeUnknownError`` is raised,
 carrying name, inputs, attempt times and ``resolvable_at``; ``tasks.resolve(error)`` looks again later.
 
-Residual risk (README, reliability): A2E applying a request later than the settle window, or its records
+Residual risk (docs/reliability.md): A2E applying a request later than the settle window, or its records
 list lagging behind by more than that, can still produce a second paid task after a resend.
 """
 
@@ -91,11 +91,15 @@ __all__ = [
     "create_sync",
     "default_task_name",
     "find_by_name",
+    "maybe_applied",
+    "not_applied",
     "resolution",
     "resolve_async",
     "resolve_sync",
     "same_input",
     "still_unknown",
+    "submit_async",
+    "submit_sync",
     "unknown_outcome",
 ]
 
@@ -228,14 +232,14 @@ class GiveUp:
 Step = Submit | Lookup | Found | GiveUp
 
 
-def _not_applied(error: A2EError) -> bool:
+def not_applied(error: A2EError) -> bool:
     """The failure proves the create was not applied: sending it again cannot pay twice."""
     if isinstance(error, APIConnectionError):
         return not error.outcome_unknown
     return isinstance(error, RateLimitError)
 
 
-def _maybe_applied(error: A2EError) -> bool:
+def maybe_applied(error: A2EError) -> bool:
     if isinstance(error, APIConnectionError | UnreadableResponseError | ServerError):
         return True
     return isinstance(error, APIError) and error.status == 408
@@ -287,13 +291,13 @@ class CreateFlow:
 
     def after_error(self, error: A2EError) -> Step:
         """An attempt failed with ``error``."""
-        if _not_applied(error):  # as safe to send again as a read
+        if not_applied(error):  # as safe to send again as a read
             delay = self._policy.decide(self._retries, error, idempotent=True, random=self._random)
             if delay is None:
                 return GiveUp(error)
             self._retries += 1
             return self._submit(delay)
-        if not _maybe_applied(error):
+        if not maybe_applied(error):
             return GiveUp(error)
         self._pending = error
         self._window_end = self._clock() + self._policy.settle_window
@@ -468,6 +472,18 @@ class CreatePlan:
 # ------------------------------------------------------------------ the drivers
 
 
+def submit_sync(api: SyncApi, body: CreateTaskRequest, timeout: TimeoutArg) -> Task:
+    """One create attempt, never retried here (what to do after a failure is the caller's machine)."""
+    answer = api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
+    return Task.from_wire(answer.data.to_dict())
+
+
+async def submit_async(api: AsyncApi, body: CreateTaskRequest, timeout: TimeoutArg) -> Task:
+    """``submit_sync``, awaited."""
+    answer = await api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
+    return Task.from_wire(answer.data.to_dict())
+
+
 def create_sync(
     api: SyncApi,
     plan: CreatePlan,
@@ -486,8 +502,7 @@ def create_sync(
         api.sleep(step.delay)
         if isinstance(step, Submit):
             try:
-                answer = api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
-                return Task.from_wire(answer.data.to_dict())
+                return submit_sync(api, body, timeout)
             except A2EError as error:
                 step = flow.after_error(error)
         else:
@@ -515,8 +530,7 @@ async def create_async(
         await api.sleep(step.delay)
         if isinstance(step, Submit):
             try:
-                answer = await api.call(endpoints.CREATE_TASK, timeout, retry=False, body=body)
-                return Task.from_wire(answer.data.to_dict())
+                return await submit_async(api, body, timeout)
             except A2EError as error:
                 step = flow.after_error(error)
         else:
