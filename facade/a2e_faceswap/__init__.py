@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._batch import BatchEvent
+    from ._batches import BatchReport, BatchRow
     from ._client import A2E, DEFAULT_TIMEOUT, AsyncA2E
+    from ._manifest import Job
     from ._retry import RetryPolicy
     from ._types import NOT_GIVEN, NotGiven
     from .errors import (
@@ -72,12 +75,16 @@ __all__ = [
     "AsyncA2E",
     "AuthenticationError",
     "BadRequestError",
+    "BatchEvent",
+    "BatchReport",
+    "BatchRow",
     "CreateOutcomeUnknownError",
     "Credits",
     "FaceImage",
     "InsecureURLError",
     "InsufficientCreditsError",
     "InvalidInputError",
+    "Job",
     "LocalFileError",
     "ModerationError",
     "NotFoundError",
@@ -113,6 +120,10 @@ _HOMES = {
         ".models",
     ),
     **dict.fromkeys(("Credits", "Quote"), ".models"),
+    "BatchEvent": "._batch",
+    "BatchReport": "._batches",
+    "BatchRow": "._batches",
+    "Job": "._manifest",
 }
 
 

@@ -12,6 +12,7 @@ import httpx
 
 from ._account import Account, AsyncAccount
 from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
+from ._batches import AsyncBatch, Batch
 from ._faces import AsyncFaces, Faces
 from ._logging import RequestLog, redact_headers, setup_from_env
 from ._pools import LoopPools, OneLoopPool
@@ -170,6 +171,7 @@ class A2E(_ClientBase):
     previews: Previews
     tasks: Tasks
     account: Account
+    batch: Batch
     _api: SyncApi
 
     def __init__(
@@ -204,6 +206,7 @@ class A2E(_ClientBase):
         self.previews = Previews(api, self.uploads)
         self.tasks = Tasks(api, self.uploads)
         self.account = Account(api)
+        self.batch = Batch(api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -242,6 +245,7 @@ class AsyncA2E(_ClientBase):
     previews: AsyncPreviews
     tasks: AsyncTasks
     account: AsyncAccount
+    batch: AsyncBatch
     _api: AsyncApi
 
     def __init__(
@@ -273,6 +277,7 @@ class AsyncA2E(_ClientBase):
         self.previews = AsyncPreviews(api, self.uploads)
         self.tasks = AsyncTasks(api, self.uploads)
         self.account = AsyncAccount(api)
+        self.batch = AsyncBatch(api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN

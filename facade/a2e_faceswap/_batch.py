@@ -1,0 +1,604 @@
+"""Batch face swap: many rows, resumable, within budget, in few requests.
+
+``BatchScheduler`` is the machine: it knows every row's state (kept in the journal, ``_journal``) and
+answers, each time it is asked, the one thing to do next — ``Create`` a row's task, ``Read`` the
+statuses of the tasks in flight (``batch_task_detail``, up to 100 ids a request), ``Resolve`` rows
+whose create may or may not have been applied (one scan of the task records for all of them),
+``Download`` a completed result, check the ``Balance``, ``Sleep``, or ``Finish``. It sends nothing;
+it records each state change in the journal (a local SQLite file, the same for both drivers) before
+the action that depends on it. ``run_sync`` / ``run_async`` are its drivers.
+
+Rules (the README's Batch section says them for users):
+
+* A row is journaled ``creating`` (task name, attempt, time) **before** its create is sent. Its task
+  name is ``a2e-batch-<batch id>-<row key>-<attempt>``: a row can never be confused with another, and
+  machines running other shards of the same batch id never create the same row.
+* Concurrency bounds the tasks in flight on A2E's side (``creating``, ``created``, ``doubt``), not the
+  threads here: requests are sent one after another.
+* A create that failed without being applied (no connection; 429 or A2E's busy code) puts the row back
+  to ``pending`` and slows the whole batch (shared backoff). 402 pauses creation: tasks in flight finish,
+  the rows left are ``pending`` and the run ends with ``BatchReport.exit_code`` 75 (rerun to continue).
+  A create that may have been applied (timeout or reset after sending, 5xx, unreadable answer) makes
+  the row ``doubt``; once the settle window (``RetryPolicy.settle_window``) has passed since its attempt,
+  the doubtful rows are resolved together by one scan of the records (``_create.LookupScan``'s matching
+  rules): found → ``created``; a conclusive miss → ``pending`` (sent again, same name); still unknown →
+  tried again later in the run, and left ``doubt`` (exit 75) if it never settles. Rows a killed run
+  left ``creating`` are ``doubt`` on resume.
+* A task is never deleted or cancelled. One that does not end within ``task_timeout`` of its create
+  fails its row (its id in the report). A result that cannot be saved leaves the row ``completed``
+  (a rerun downloads it; it is never paid for again).
+* Budget: with ``max_credits``, creation stops before the limit would be passed. The cost of one task
+  comes from A2E's quote when it answers one; otherwise the balance is read before the run and at each
+  status read, and creation stops once the credits spent reach the limit: that can overshoot by at
+  most the tasks created between two balance reads (at most ``concurrency`` tasks' cost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attrs import define, frozen
+
+from ._create import (
+    LOOKUP_CLOCK_SKEW,
+    LOOKUP_PAGE_SIZE,
+    CreatePlan,
+    Identity,
+    LookupScan,
+    Miss,
+    NextPage,
+    maybe_applied,
+    not_applied,
+    submit_async,
+    submit_sync,
+)
+from ._download import local_errors
+from ._retry import RetryPolicy
+from .errors import A2EError, InsufficientCreditsError
+from .models import Task, TaskPage
+
+if TYPE_CHECKING:
+    from ._api import AsyncApi, SyncApi
+    from ._journal import Journal
+    from ._manifest import Row
+    from ._tasks import AsyncTasks, Tasks
+    from ._uploads import AsyncUploads, Uploads
+
+__all__ = [
+    "BatchEvent",
+    "BatchScheduler",
+    "Create",
+    "Download",
+    "Finish",
+    "Read",
+    "Resolve",
+    "Settings",
+    "Sleep",
+]
+
+#: ids per status read (A2E's batch operations take up to 200; we stay below, as ``get_many`` does).
+READ_BATCH = 100
+#: How often a doubtful row is looked for again when a scan could not tell, and how many times.
+RESOLVE_RETRY = 30.0
+RESOLVE_TRIES = 5
+
+IN_FLIGHT = frozenset({"creating", "created", "doubt"})
+
+
+@frozen
+class Settings:
+    concurrency: int = 8
+    max_credits: float | None = None
+    task_timeout: float = 7200.0
+    poll_interval: float = 5.0
+
+
+@frozen
+class BatchEvent:
+    """What ``on_event`` receives: ``kind`` is the row's new state (``created``, ``completed``,
+    ``saved``, ``failed``, ``doubt``, ``pending``) or a batch-wide ``paused`` / ``budget``."""
+
+    kind: str
+    key: str | None = None
+    line: int | None = None
+    task_id: str | None = None
+    message: str | None = None
+
+
+# ------------------------------------------------------------------ actions
+
+
+@frozen
+class Create:
+    key: str
+    name: str
+
+
+@frozen
+class Read:
+    task_ids: tuple[str, ...]
+
+
+@frozen
+class Resolve:
+    keys: tuple[str, ...]
+
+
+@frozen
+class Download:
+    key: str
+    url: str
+    task_id: str
+
+
+@frozen
+class Balance:
+    pass
+
+
+@frozen
+class Sleep:
+    seconds: float
+
+
+@frozen
+class Finish:
+    pass
+
+
+Action = Create | Read | Resolve | Download | Balance | Sleep | Finish
+
+
+@define
+class _Slot:
+    """One row as the scheduler sees it."""
+
+    key: str
+    line: int
+    state: str
+    attempt: int
+    task_name: str | None = None
+    attempted_at: float | None = None  # wall clock (it outlives a run)
+    task_id: str | None = None
+    result_url: str | None = None
+    note: str | None = None  # a download that failed this run (retried by a rerun)
+    resolve_tries: int = 0
+    resolve_at: float = 0.0
+
+
+class BatchScheduler:
+    """The batch machine (see the module docstring). ``journal`` is the ``_journal.Journal`` of this
+    batch; ``name_of(key, attempt)`` the task name; ``now()`` the wall clock in seconds."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        settings: Settings,
+        retry: RetryPolicy,
+        name_of: Callable[[str, int], str],
+        *,
+        now: Callable[[], float] = time.time,
+        on_event: Callable[[BatchEvent], object] | None = None,
+    ) -> None:
+        self._journal = journal
+        self._settings = settings
+        self._retry = retry
+        self._name_of = name_of
+        self._now = now
+        self._on_event = on_event
+        self._slots: dict[str, _Slot] = {}
+        for record in journal.rows():
+            slot = _Slot(
+                key=record.key,
+                line=record.line,
+                state=record.state,
+                attempt=record.attempt,
+                task_name=record.task_name,
+                attempted_at=record.attempted_at.timestamp() if record.attempted_at is not None else None,
+                task_id=record.task_id,
+                result_url=record.result_url,
+            )
+            if slot.state == "creating":  # left by a run that stopped before knowing: look it up
+                slot.state = "doubt"
+            self._slots[slot.key] = slot
+        self._order = sorted(self._slots.values(), key=lambda s: s.line)
+        self._next_read = 0.0
+        self._backoff_until = 0.0
+        self._busy_in_a_row = 0
+        self.paused: str | None = None  # why creation stopped (402, budget)
+        self.created_this_run = 0
+        self.cost: float | None = None  # credits per task, from a quote
+        self.balance_start: float | None = None
+        self.balance_now: float | None = None
+        self._balance_due = False
+
+    # ---------------------------------------------------------------- queries
+
+    @property
+    def slots(self) -> Sequence[_Slot]:
+        return self._order
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for slot in self._order:
+            counts[slot.state] = counts.get(slot.state, 0) + 1
+        return counts
+
+    def _in_flight(self) -> int:
+        return sum(1 for slot in self._order if slot.state in IN_FLIGHT)
+
+    def credits_spent(self) -> float | None:
+        if self.balance_start is not None and self.balance_now is not None:
+            return self.balance_start - self.balance_now
+        if self.cost is not None:
+            return self.cost * self.created_this_run
+        return None
+
+    def _budget_allows(self) -> bool:
+        limit = self._settings.max_credits
+        if limit is None:
+            return True
+        if self.cost is not None:
+            return (self.created_this_run + 1) * self.cost <= limit
+        spent = self.credits_spent()
+        return spent is None or spent < limit
+
+    # ---------------------------------------------------------------- the decision
+
+    def next(self) -> Action:
+        now = self._now()
+        for slot in self._order:  # results first: they free nothing, but they are what the user wants
+            if slot.state == "completed" and slot.note is None and slot.result_url and slot.task_id:
+                return Download(slot.key, slot.result_url, slot.task_id)
+        ripe = [
+            s.key
+            for s in self._order
+            if s.state == "doubt" and s.resolve_tries < RESOLVE_TRIES and self._ripe(s) <= now
+        ]
+        if ripe:
+            return Resolve(tuple(ripe))
+        running = [s.task_id for s in self._order if s.state == "created" and s.task_id]
+        if running and now >= self._next_read:
+            self._next_read = now + self._settings.poll_interval
+            self._balance_due = self._settings.max_credits is not None and self.cost is None
+            return Read(tuple(running))
+        if self._balance_due:
+            self._balance_due = False
+            return Balance()
+        pending = next((s for s in self._order if s.state == "pending"), None)
+        if pending is not None and self.paused is None and self._in_flight() < self._settings.concurrency:
+            if not self._budget_allows():
+                self.paused = "budget"
+                self._emit(BatchEvent("budget", message="the credit limit would be passed"))
+            elif now >= self._backoff_until:
+                name = self._name_of(pending.key, pending.attempt)
+                pending.state, pending.task_name, pending.attempted_at = "creating", name, now
+                self._journal.mark_creating(pending.key, name, pending.attempt, _utc(now))
+                return Create(pending.key, name)
+        waits = [self._next_read - now] if running else []
+        waits += [
+            self._ripe(s) - now for s in self._order if s.state == "doubt" and s.resolve_tries < RESOLVE_TRIES
+        ]
+        if pending is not None and self.paused is None and self._in_flight() < self._settings.concurrency:
+            waits.append(self._backoff_until - now)
+        if not waits:
+            return Finish()
+        return Sleep(max(0.0, min(waits)))
+
+    def _ripe(self, slot: _Slot) -> float:
+        attempted = slot.attempted_at if slot.attempted_at is not None else 0.0
+        return max(attempted + self._retry.settle_window, slot.resolve_at)
+
+    # ---------------------------------------------------------------- what happened
+
+    def created(self, key: str, task: Task) -> None:
+        slot = self._slots[key]
+        slot.state, slot.task_id = "created", task.id
+        self._busy_in_a_row = 0
+        self.created_this_run += 1
+        self._journal.mark_created(key, task.id)
+        self._emit(BatchEvent("created", key, slot.line, task.id))
+        self.observed(task)
+
+    def create_failed(self, key: str, error: A2EError) -> None:
+        slot = self._slots[key]
+        now = self._now()
+        if isinstance(error, InsufficientCreditsError):
+            self.paused = "credits"
+            self._back_to_pending(slot)
+            self._emit(BatchEvent("paused", message=f"A2E says the credits ran out: {error}"))
+        elif not_applied(error):
+            self._busy_in_a_row += 1
+            delay = self._retry.delay(min(self._busy_in_a_row - 1, 10), error)
+            self._backoff_until = max(self._backoff_until, now + delay)
+            self._back_to_pending(slot)
+        elif maybe_applied(error):
+            slot.state, slot.note = "doubt", None
+            self._journal.mark_doubt(key, str(error))
+            self._emit(BatchEvent("doubt", key, slot.line, message=str(error)))
+        else:
+            self._fail(slot, str(error), _code(error))
+
+    def _back_to_pending(self, slot: _Slot) -> None:
+        slot.state = "pending"
+        self._journal.mark_pending(slot.key)
+
+    def observed(self, task: Task) -> None:
+        """A record read from A2E (a status read, or a create's answer)."""
+        slot = next((s for s in self._order if s.task_id == task.id and s.state == "created"), None)
+        if slot is None:
+            return
+        if task.is_done and task.result_url:
+            slot.state, slot.result_url = "completed", task.result_url
+            self._journal.mark_completed(slot.key, task.result_url)
+            self._emit(BatchEvent("completed", slot.key, slot.line, task.id))
+        elif task.is_failed:
+            message = task.failure_message or f"the task failed (status {task.raw_status!r})"
+            self._fail(slot, message, task.error_code)
+
+    def read(self, found: dict[str, Task]) -> None:
+        """The answer of a ``Read``: the records found, by id (a missing id means nothing)."""
+        for task in found.values():
+            self.observed(task)
+        now = self._now()
+        for slot in self._order:
+            late = slot.attempted_at is not None and now - slot.attempted_at > self._settings.task_timeout
+            if slot.state == "created" and late:
+                hours = self._settings.task_timeout / 3600
+                self._fail(slot, f"the task did not end within {hours:g} h (left alone on A2E)", None)
+
+    def read_failed(self, error: A2EError) -> None:
+        """A status read failed after its retries: try again at the next interval."""
+
+    def balance(self, coins: float | None) -> None:
+        if coins is None:
+            return
+        if self.balance_start is None:
+            self.balance_start = coins
+        self.balance_now = coins
+
+    def lookup(self, keys: Sequence[str], inputs: Inputs) -> BatchLookup:
+        """The one scan that resolves the doubtful rows ``keys`` together."""
+        scans = []
+        for key in keys:
+            slot = self._slots[key]
+            face, video = inputs.urls(key)
+            identity = Identity(slot.task_name or self._name_of(key, slot.attempt), face, video)
+            cutoff = _utc(slot.attempted_at or 0.0) - LOOKUP_CLOCK_SKEW
+            scans.append(LookupScan(identity, cutoff, max_pages(len(self._order))))
+        return BatchLookup(tuple(keys), scans)
+
+    def resolved(self, key: str, verdict: Task | Miss) -> None:
+        """One doubtful row's answer: its task, or the scan's miss."""
+        slot = self._slots[key]
+        if isinstance(verdict, Task):
+            slot.state, slot.task_id = "created", verdict.id
+            self._journal.mark_created(key, verdict.id)
+            self._emit(BatchEvent("created", key, slot.line, verdict.id, "found after a doubtful create"))
+            self.observed(verdict)
+        elif verdict.conclusive:
+            self._back_to_pending(slot)
+            self._emit(BatchEvent("pending", key, slot.line, message="the doubtful create made no task"))
+        else:
+            slot.resolve_tries += 1
+            slot.resolve_at = self._now() + RESOLVE_RETRY * slot.resolve_tries
+
+    def resolve_failed(self, keys: Sequence[str], error: A2EError) -> None:
+        for key in keys:
+            self.resolved(key, Miss(False, str(error)))
+
+    def saved(self, key: str, path: str) -> None:
+        slot = self._slots[key]
+        slot.state = "saved"
+        self._journal.mark_saved(key, path)
+        self._emit(BatchEvent("saved", key, slot.line, slot.task_id))
+
+    def save_failed(self, key: str, error: A2EError) -> None:
+        slot = self._slots[key]
+        slot.note = f"the result could not be saved: {error}"
+        self._emit(BatchEvent("failed", key, slot.line, slot.task_id, slot.note))
+
+    def _fail(self, slot: _Slot, message: str, code: str | None) -> None:
+        slot.state = "failed"
+        self._journal.mark_failed(slot.key, message, code, task_id=slot.task_id)
+        self._emit(BatchEvent("failed", slot.key, slot.line, slot.task_id, message))
+
+    def _emit(self, event: BatchEvent) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
+
+
+class BatchLookup:
+    """Several ``LookupScan`` fed the same pages, newest first: ``feed(page)`` answers the next page
+    to read, or ``None`` when every scan has its verdict (``verdicts``: key → task or miss)."""
+
+    def __init__(self, keys: tuple[str, ...], scans: list[LookupScan]) -> None:
+        self._looking = dict(zip(keys, scans, strict=True))
+        self.verdicts: dict[str, Task | Miss] = {}
+
+    def feed(self, page: TaskPage) -> int | None:
+        wanted: int | None = None
+        for key, scan in list(self._looking.items()):
+            result = scan.feed(page)
+            if isinstance(result, NextPage):
+                wanted = result.page
+                continue
+            self.verdicts[key] = result if isinstance(result, Miss) else result.task
+            del self._looking[key]
+        return wanted
+
+
+def max_pages(rows: int) -> int:
+    """Pages a batch scan may read: enough to reach past every task this batch could have created."""
+    return max(50, math.ceil(rows / 100) + 10)
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _code(error: A2EError) -> str | None:
+    code = getattr(error, "code", None)
+    return None if code is None else str(code)
+
+
+# ------------------------------------------------------------------ inputs: each local file uploaded once
+
+
+class Inputs:
+    """The URLs each row sends. A local file is uploaded once per batch, known by the SHA-256 of its
+    content (recorded in the journal, so a resumed run reuses the upload)."""
+
+    def __init__(self, rows: Sequence[Row], journal: Journal) -> None:
+        self._rows = {row.key: row for row in rows}
+        self._journal = journal
+        self._digests: dict[Path, str] = {}
+
+    def _digest(self, path: Path) -> str:
+        if path not in self._digests:
+            digest = hashlib.sha256()
+            with local_errors("read", path), path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    digest.update(chunk)
+            self._digests[path] = digest.hexdigest()
+        return self._digests[path]
+
+    def missing(self, key: str) -> list[tuple[str, Path]]:
+        """The row's local files not uploaded yet: (content hash, path)."""
+        row = self._rows[key]
+        out: list[tuple[str, Path]] = []
+        for source in (row.face, row.video):
+            if isinstance(source, Path):
+                digest = self._digest(source)
+                if self._journal.upload_for(digest) is None and all(d != digest for d, _ in out):
+                    out.append((digest, source))
+        return out
+
+    def record(self, digest: str, url: str) -> None:
+        self._journal.record_upload(digest, url)
+
+    def url(self, source: str | Path) -> str:
+        if isinstance(source, str):
+            return source
+        url = self._journal.upload_for(self._digest(source))
+        assert url is not None, "missing() first"
+        return url
+
+    def urls(self, key: str) -> tuple[str, str]:
+        row = self._rows[key]
+        return self.url(row.face), self.url(row.video)
+
+    def plan(self, key: str, name: str) -> CreatePlan:
+        face, video = self.urls(key)
+        return CreatePlan.of(face, video, name, None, None, None, None)
+
+    def unique_uploads(self) -> int:
+        return len(
+            {self._digest(s) for r in self._rows.values() for s in (r.face, r.video) if isinstance(s, Path)}
+        )
+
+
+# ------------------------------------------------------------------ the drivers
+
+
+def run_sync(
+    scheduler: BatchScheduler,
+    inputs: Inputs,
+    api: SyncApi,
+    tasks: Tasks,
+    uploads: Uploads,
+    out_dir: Path,
+    outputs: dict[str, str],
+    balance: Callable[[], float | None],
+    sleep: Callable[[float], object],
+) -> None:
+    """Do what the scheduler says until it says ``Finish``."""
+    while not isinstance(action := scheduler.next(), Finish):
+        if isinstance(action, Sleep):
+            sleep(action.seconds)
+        elif isinstance(action, Create):
+            try:
+                for digest, path in inputs.missing(action.key):
+                    inputs.record(digest, uploads.upload(path))
+                plan = inputs.plan(action.key, action.name)
+                scheduler.created(action.key, submit_sync(api, plan.body(*inputs.urls(action.key)), None))
+            except A2EError as error:
+                scheduler.create_failed(action.key, error)
+        elif isinstance(action, Read):
+            try:
+                scheduler.read(tasks.get_many(action.task_ids))
+            except A2EError as error:
+                scheduler.read_failed(error)
+        elif isinstance(action, Resolve):
+            lookup = scheduler.lookup(action.keys, inputs)
+            try:
+                page: int | None = 1
+                while page is not None:
+                    page = lookup.feed(tasks.list(page, LOOKUP_PAGE_SIZE))
+            except A2EError as error:
+                scheduler.resolve_failed([k for k in action.keys if k not in lookup.verdicts], error)
+            for key, verdict in lookup.verdicts.items():
+                scheduler.resolved(key, verdict)
+        elif isinstance(action, Download):
+            try:
+                path = tasks.download(action.url, out_dir / outputs[action.key])
+                scheduler.saved(action.key, str(path))
+            except A2EError as error:
+                scheduler.save_failed(action.key, error)
+        else:
+            scheduler.balance(balance())
+
+
+async def run_async(
+    scheduler: BatchScheduler,
+    inputs: Inputs,
+    api: AsyncApi,
+    tasks: AsyncTasks,
+    uploads: AsyncUploads,
+    out_dir: Path,
+    outputs: dict[str, str],
+    balance: Callable[[], Awaitable[float | None]],
+    sleep: Callable[[float], Awaitable[object]],
+) -> None:
+    """``run_sync``, awaited."""
+    while not isinstance(action := scheduler.next(), Finish):
+        if isinstance(action, Sleep):
+            await sleep(action.seconds)
+        elif isinstance(action, Create):
+            try:
+                for digest, path in inputs.missing(action.key):
+                    inputs.record(digest, await uploads.upload(path))
+                plan = inputs.plan(action.key, action.name)
+                task = await submit_async(api, plan.body(*inputs.urls(action.key)), None)
+                scheduler.created(action.key, task)
+            except A2EError as error:
+                scheduler.create_failed(action.key, error)
+        elif isinstance(action, Read):
+            try:
+                scheduler.read(await tasks.get_many(action.task_ids))
+            except A2EError as error:
+                scheduler.read_failed(error)
+        elif isinstance(action, Resolve):
+            lookup = scheduler.lookup(action.keys, inputs)
+            try:
+                page: int | None = 1
+                while page is not None:
+                    page = lookup.feed(await tasks.list(page, LOOKUP_PAGE_SIZE))
+            except A2EError as error:
+                scheduler.resolve_failed([k for k in action.keys if k not in lookup.verdicts], error)
+            for key, verdict in lookup.verdicts.items():
+                scheduler.resolved(key, verdict)
+        elif isinstance(action, Download):
+            try:
+                path = await tasks.download(action.url, out_dir / outputs[action.key])
+                scheduler.saved(action.key, str(path))
+            except A2EError as error:
+                scheduler.save_failed(action.key, error)
+        else:
+            scheduler.balance(await balance())

@@ -1,0 +1,380 @@
+"""``client.batch``: run a manifest of face swaps (see ``_batch`` for the rules), and its report.
+
+``run(jobs, out_dir)`` reads and checks every row before anything is sent (``_manifest``), opens the
+batch's journal (``_journal``; ``out_dir/.a2e-batch.sqlite`` by default), drives the scheduler to the
+end, and writes ``out_dir/report.csv``: one line per row, texts from the server neutralised against
+spreadsheet formulas. ``BatchReport.exit_code`` is the command line's: 0 every row saved, 1 some
+failed, 75 rows left pending or in doubt (credits ran out, the budget was reached, a create's outcome
+could not be settled): run again to continue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from ._api import AsyncApi, SyncApi
+from ._batch import BatchEvent, BatchScheduler, Inputs, Settings, run_async, run_sync
+from ._download import Destination, local_errors
+from ._resource import Resource
+from .errors import A2EError, InvalidInputError
+
+if TYPE_CHECKING:
+    from ._account import Account, AsyncAccount
+    from ._journal import Journal
+    from ._manifest import Job, Row
+    from ._tasks import AsyncTasks, Tasks
+    from ._uploads import AsyncUploads, Uploads
+
+__all__ = ["AsyncBatch", "Batch", "BatchReport", "BatchRow"]
+
+JOURNAL_NAME = ".a2e-batch.sqlite"
+REPORT_NAME = "report.csv"
+#: The route whose price ``max_credits`` asks A2E's quote for.
+FACE_SWAP_ROUTE = "/api/v1/userFaceSwapTask/add"
+#: Exit code of a run that left rows to do (BSD's EX_TEMPFAIL: try again later).
+EXIT_RERUN = 75
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Jobs = str | os.PathLike[str] | Iterable["Job | Mapping[str, Any]"]
+
+
+@frozen
+class BatchRow:
+    """One row of the report."""
+
+    line: int
+    key: str
+    name: str | None
+    face: str
+    video: str
+    output: str
+    state: str
+    task_id: str | None
+    result_path: str | None
+    message: str | None
+    error_code: str | None
+
+
+@frozen
+class BatchReport:
+    """What a batch run did: every row, the counts by state, and where the report and journal are."""
+
+    batch_id: str
+    rows: tuple[BatchRow, ...]
+    counts: Mapping[str, int]
+    report_path: Path
+    journal_path: Path
+    #: Why creation stopped early: ``"credits"`` (A2E answered 402), ``"budget"`` (max_credits), or None.
+    paused: str | None
+    #: Credits this run spent (from the quote, or the balance), when known.
+    credits_spent: float | None
+
+    @property
+    def exit_code(self) -> int:
+        left = sum(self.counts.get(state, 0) for state in ("pending", "creating", "doubt", "created"))
+        if left:
+            return EXIT_RERUN
+        if any(row.state != "saved" for row in self.rows):
+            return 1
+        return 0
+
+
+def _shard(shard: object, batch_id: str | None) -> tuple[int, int] | None:
+    if shard is None:
+        return None
+    if isinstance(shard, str):
+        k, _, n = shard.partition("/")
+        shard = (int(k), int(n)) if k.isdigit() and n.isdigit() else None
+    if not (isinstance(shard, tuple) and len(shard) == 2 and all(isinstance(v, int) for v in shard)):
+        raise InvalidInputError(f"shard must be 'K/N' or (K, N), got {shard!r}")
+    k, n = shard
+    if not 0 <= k < n:
+        raise InvalidInputError(f"shard K/N needs 0 <= K < N, got {k}/{n}")
+    if batch_id is None:
+        raise InvalidInputError("a shard needs the batch id shared by every machine (batch_id=...)")
+    return k, n
+
+
+def _settings(concurrency: object, max_credits: object, task_timeout: object, poll: object) -> Settings:
+    def number(value: object, what: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise InvalidInputError(f"{what} must be a number > 0, got {value!r}")
+        return float(value)
+
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidInputError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    return Settings(
+        concurrency=concurrency,
+        max_credits=None if max_credits is None else number(max_credits, "max_credits"),
+        task_timeout=number(task_timeout, "task_timeout"),
+        poll_interval=number(poll, "poll_interval"),
+    )
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _Run:
+    """One run's setup, shared by both clients: rows checked, output folder made, journal opened."""
+
+    def __init__(
+        self,
+        jobs: Jobs,
+        out_dir: str | os.PathLike[str],
+        journal: str | os.PathLike[str] | None,
+        batch_id: str | None,
+        shard: object,
+        retry_failed: bool,
+    ) -> None:
+        from ._journal import Journal
+        from ._manifest import read_manifest, rows_from_jobs, shard_of
+
+        where = _shard(shard, batch_id)
+        if isinstance(jobs, str | os.PathLike):
+            rows = read_manifest(Path(jobs))
+        else:
+            rows = rows_from_jobs(jobs, Path.cwd())
+        if where is not None:
+            rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
+        self.rows: list[Row] = rows
+        self.out_dir = Destination.of(os.fspath(out_dir) + os.sep).prepare().folder
+        self.journal_path = Path(journal) if journal is not None else self.out_dir / JOURNAL_NAME
+        self.journal: Journal = Journal.open(self.journal_path, batch_id=batch_id)
+        try:
+            self.journal.sync_rows(rows)
+            if retry_failed:
+                self.journal.retry_failed()
+        except BaseException:
+            self.journal.close()
+            raise
+        self.inputs = Inputs(rows, self.journal)
+        self.outputs = {row.key: row.output for row in rows}
+
+    def scheduler(
+        self, settings: Settings, api: SyncApi | AsyncApi, on_event: Callable[[BatchEvent], object] | None
+    ) -> BatchScheduler:
+        from ._manifest import task_name
+
+        batch_id = self.journal.batch_id
+        return BatchScheduler(
+            self.journal,
+            settings,
+            api.config.retry,
+            lambda key, attempt: task_name(batch_id, key, attempt),
+            on_event=on_event,
+        )
+
+    def quote_body(self) -> dict[str, Any]:
+        """A representative create body for the quote (only its pricing fields matter to A2E)."""
+        row = self.rows[0] if self.rows else None
+        return {
+            "name": "quote",
+            "face_url": row.face
+            if row is not None and isinstance(row.face, str)
+            else "https://example.com/face.jpg",
+            "video_url": row.video
+            if row is not None and isinstance(row.video, str)
+            else "https://example.com/video.mp4",
+        }
+
+    def report(self, scheduler: BatchScheduler) -> BatchReport:
+        by_key = {row.key: row for row in self.rows}
+        lines = []
+        for record in self.journal.rows():
+            row = by_key.get(record.key)
+            if row is None:  # another shard's row, or one this manifest no longer lists
+                continue
+            note = next((s.note for s in scheduler.slots if s.key == record.key and s.note), None)
+            lines.append(
+                BatchRow(
+                    line=record.line,
+                    key=record.key,
+                    name=row.name,
+                    face=str(row.face),
+                    video=str(row.video),
+                    output=row.output,
+                    state=record.state,
+                    task_id=record.task_id,
+                    result_path=record.result_path,
+                    message=note or record.message,
+                    error_code=record.code,
+                )
+            )
+        lines.sort(key=lambda r: r.line)
+        report_path = self.out_dir / REPORT_NAME
+        self._write(report_path, lines)
+        counts: dict[str, int] = {}
+        for line in lines:
+            counts[line.state] = counts.get(line.state, 0) + 1
+        return BatchReport(
+            batch_id=self.journal.batch_id,
+            rows=tuple(lines),
+            counts=counts,
+            report_path=report_path,
+            journal_path=self.journal_path,
+            paused=scheduler.paused,
+            credits_spent=scheduler.credits_spent(),
+        )
+
+    @staticmethod
+    def _write(path: Path, rows: list[BatchRow]) -> None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        fields = [
+            "line",
+            "key",
+            "name",
+            "face",
+            "video",
+            "output",
+            "state",
+            "task_id",
+            "result_path",
+            "message",
+            "error_code",
+        ]
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow([_cell(getattr(row, field)) for field in fields])
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        with local_errors("write", path):
+            temporary.write_text(buffer.getvalue(), encoding="utf-8")
+            temporary.replace(path)
+
+
+def _coins(credits: object) -> float | None:
+    coins = getattr(credits, "coins", None)
+    return float(coins) if isinstance(coins, int | float) and not isinstance(coins, bool) else None
+
+
+class Batch(Resource[SyncApi]):
+    """``client.batch`` (sync)."""
+
+    def __init__(self, api: SyncApi, tasks: Tasks, uploads: Uploads, account: Account) -> None:
+        self._api = api
+        self._tasks = tasks
+        self._uploads = uploads
+        self._account = account
+
+    def run(
+        self,
+        jobs: Jobs,
+        out_dir: str | os.PathLike[str],
+        *,
+        journal: str | os.PathLike[str] | None = None,
+        batch_id: str | None = None,
+        concurrency: int = 8,
+        max_credits: float | None = None,
+        shard: str | tuple[int, int] | None = None,
+        retry_failed: bool = False,
+        task_timeout: float = 7200.0,
+        poll_interval: float = 5.0,
+        on_event: Callable[[BatchEvent], object] | None = None,
+    ) -> BatchReport:
+        """Run every row of ``jobs`` (a manifest path, or ``Job``s) into ``out_dir``; see ``_batch``."""
+        settings = _settings(concurrency, max_credits, task_timeout, poll_interval)
+        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
+        with run.journal:
+            scheduler = run.scheduler(settings, self._api, on_event)
+            if settings.max_credits is not None:
+                scheduler.cost = self._cost(run)
+                if scheduler.cost is None:
+                    scheduler.balance(self._balance())
+            run_sync(
+                scheduler,
+                run.inputs,
+                self._api,
+                self._tasks,
+                self._uploads,
+                run.out_dir,
+                run.outputs,
+                self._balance,
+                self._api.sleep,
+            )
+            return run.report(scheduler)
+
+    def _cost(self, run: _Run) -> float | None:
+        try:
+            return self._account.quote(FACE_SWAP_ROUTE, run.quote_body()).credits
+        except A2EError:
+            return None
+
+    def _balance(self) -> float | None:
+        try:
+            return _coins(self._account.credits())
+        except A2EError:
+            return None
+
+
+class AsyncBatch(Resource[AsyncApi]):
+    """``client.batch`` (async): ``await client.batch.run(...)``, the same arguments."""
+
+    def __init__(
+        self, api: AsyncApi, tasks: AsyncTasks, uploads: AsyncUploads, account: AsyncAccount
+    ) -> None:
+        self._api = api
+        self._tasks = tasks
+        self._uploads = uploads
+        self._account = account
+
+    async def run(
+        self,
+        jobs: Jobs,
+        out_dir: str | os.PathLike[str],
+        *,
+        journal: str | os.PathLike[str] | None = None,
+        batch_id: str | None = None,
+        concurrency: int = 8,
+        max_credits: float | None = None,
+        shard: str | tuple[int, int] | None = None,
+        retry_failed: bool = False,
+        task_timeout: float = 7200.0,
+        poll_interval: float = 5.0,
+        on_event: Callable[[BatchEvent], object] | None = None,
+    ) -> BatchReport:
+        """See ``Batch.run``."""
+        settings = _settings(concurrency, max_credits, task_timeout, poll_interval)
+        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
+        with run.journal:
+            scheduler = run.scheduler(settings, self._api, on_event)
+            if settings.max_credits is not None:
+                scheduler.cost = await self._cost(run)
+                if scheduler.cost is None:
+                    scheduler.balance(await self._balance())
+            await run_async(
+                scheduler,
+                run.inputs,
+                self._api,
+                self._tasks,
+                self._uploads,
+                run.out_dir,
+                run.outputs,
+                self._balance,
+                self._api.sleep,
+            )
+            return run.report(scheduler)
+
+    async def _cost(self, run: _Run) -> float | None:
+        try:
+            return (await self._account.quote(FACE_SWAP_ROUTE, run.quote_body())).credits
+        except A2EError:
+            return None
+
+    async def _balance(self) -> float | None:
+        try:
+            return _coins(await self._account.credits())
+        except A2EError:
+            return None
+
+
+_ = Awaitable
