@@ -32,6 +32,7 @@ import stat
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -385,8 +386,10 @@ def _run_lock(path: Path) -> io.BufferedRandom | None:
 
 
 def _build(path: Path, batch_id: str) -> None:
-    """A new journal, made aside and linked into place (never over a file another run made meanwhile)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    """A new journal, made aside and linked into place (never over a file another run made meanwhile).
+    What a run killed while building left (``.<name>.*.new``, older than a minute) is removed."""
+    _sweep(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
     try:
         with _errors(path, "create"):
             connection = sqlite3.connect(temporary, isolation_level=None)
@@ -394,11 +397,14 @@ def _build(path: Path, batch_id: str) -> None:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                connection.executescript("BEGIN;" + _SCHEMA + "COMMIT;")
+                connection.execute("BEGIN")
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    connection.execute(statement)
                 connection.executemany(
                     "INSERT INTO meta (name, value) VALUES (?, ?)",
                     [("batch_id", batch_id), ("created_at", _iso(datetime.now(UTC)))],
                 )
+                connection.execute("COMMIT")
             finally:
                 connection.close()
             try:
@@ -406,10 +412,22 @@ def _build(path: Path, batch_id: str) -> None:
             except FileExistsError:
                 if path.stat().st_size == 0:  # an empty file stands for no journal
                     os.replace(temporary, path)
+            except OSError:  # no hard links on this file system
+                if not _exists(path):
+                    os.replace(temporary, path)
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _sweep(path: Path) -> None:
+    cutoff = datetime.now(UTC).timestamp() - 60
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.new*"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
 
 def _identify(connection: sqlite3.Connection, path: Path) -> str:

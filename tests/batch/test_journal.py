@@ -61,7 +61,20 @@ def test_a_new_journal_has_a_batch_id_wal_and_no_leftovers(path: Path) -> None:
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     connection.close()
-    assert sorted(p.name for p in path.parent.iterdir() if ".part" in p.name) == []
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".lock"]
+
+
+def test_what_a_killed_build_left_is_swept(path: Path) -> None:
+    stale, fresh = (path.with_name(f".{path.name}.{tag}.new") for tag in ("0000aaaa", "1111bbbb"))
+    for leftover in (stale, Path(f"{stale}-wal"), fresh):
+        leftover.write_bytes(b"half a journal")
+    old = time.time() - 120
+    os.utime(stale, (old, old))
+    os.utime(f"{stale}-wal", (old, old))
+    Journal.open(path, batch_id="b").close()
+    assert not stale.exists()
+    assert not Path(f"{stale}-wal").exists()
+    assert fresh.exists()  # perhaps another run building right now
 
 
 def test_given_batch_id_is_kept_and_checked(path: Path, tmp_path: Path) -> None:
@@ -384,7 +397,7 @@ def test_a_killed_writer_leaves_every_committed_mark(path: Path) -> None:
                 assert record.task_name == "name-" + record.key
                 assert record.state == "creating" or record.task_id == record.key.rjust(24, "0")
             assert sum(journal.counts().values()) == len(rows)
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".lock"]
 
 
 def test_a_reader_sees_the_runs_commits(path: Path) -> None:
