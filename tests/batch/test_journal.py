@@ -329,6 +329,12 @@ def test_an_unknown_key_is_refused(path: Path) -> None:
         journal.sync_rows(make_rows(1))
         with pytest.raises(JournalError, match="no row"):
             journal.mark_created("0123456789abcdef", "a" * 24)
+        key = journal.rows()[0].key
+        journal.mark_created(key, "a" * 24)  # the refused change left no transaction open
+    with reopen(path) as journal:
+        assert one(journal, key).state == "created"
+    with pytest.raises(JournalError):
+        journal.counts()  # closed
 
 
 def test_uploads_are_remembered(path: Path) -> None:
