@@ -288,6 +288,8 @@ class BatchScheduler:
         if pending is not None and self.paused is None and self._in_flight() < self._settings.concurrency:
             waits.append(self._backoff_until - now)
         if not waits:
+            if any(s.state in ("creating", "created") for s in self._order):
+                return Sleep(self._settings.poll_interval)  # a create's answer is awaited
             return Finish()
         return Sleep(max(0.0, min(waits)))
 
@@ -302,6 +304,9 @@ class BatchScheduler:
         slot.state, slot.task_id = "created", task.id
         self._busy_in_a_row = 0
         self.created_this_run += 1
+        now = self._now()
+        if self._next_read <= now:  # the first read of a new task waits one interval
+            self._next_read = now + self._settings.poll_interval
         self._journal.mark_created(key, task.id)
         self._emit(BatchEvent("created", key, slot.line, task.id))
         self.observed(task)
