@@ -40,9 +40,9 @@ from typing import Any, Final
 from attrs import frozen
 
 from ._manifest import Row, check_batch_id
-from .errors import InvalidInputError, LocalFileError
+from .errors import JournalError, LocalFileError
 
-__all__ = ["SCHEMA_VERSION", "STATES", "Journal", "JournalError", "RowRecord"]
+__all__ = ["SCHEMA_VERSION", "STATES", "Journal", "RowRecord"]
 
 SCHEMA_VERSION: Final = 1
 #: "a2eB": tells our journal from any other SQLite file.
@@ -82,11 +82,6 @@ _FIELDS = (
 # sqlite3 error codes that are the file system's fault, not the journal's
 _LOCAL_CODES = frozenset({3, 8, 10, 13, 14})  # PERM, READONLY, IOERR, FULL, CANTOPEN
 _BUSY_CODES = frozenset({5, 6})  # BUSY, LOCKED
-
-
-class JournalError(InvalidInputError):
-    """The journal was refused: foreign (another batch or schema version), corrupt, or it does not
-    match the manifest (a row changed or removed). The file is left as it was."""
 
 
 @frozen

@@ -32,12 +32,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from attrs import frozen
 
 from ._validation import check_http_url, media_source, read_head
-from .errors import InvalidInputError, LocalFileError
+from .errors import InvalidInputError, LocalFileError, ManifestError
 
 __all__ = [
     "COLUMNS",
     "Job",
-    "ManifestError",
     "Row",
     "check_batch_id",
     "read_manifest",
@@ -52,25 +51,9 @@ REQUIRED = ("face", "video")
 RESERVED_OUTPUTS = frozenset({"report.csv"})
 MAX_PART_BYTES = 255
 #: Problems shown in ``str(ManifestError)``; ``problems`` keeps them all.
-SHOWN_PROBLEMS = 20
 BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 Source = str | Path
-
-
-class ManifestError(InvalidInputError):
-    """The rows were refused before anything was sent. ``problems`` lists every ``(line, message)``
-    (line 0: the manifest as a whole)."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = sorted(problems, key=lambda p: p[0])
-        shown = [f"line {line}: {text}" if line else text for line, text in self.problems[:SHOWN_PROBLEMS]]
-        more = len(self.problems) - SHOWN_PROBLEMS
-        if more > 0:
-            shown.append(f"... and {more} more")
-        count = len(self.problems)
-        head = "the manifest was refused" if count == 1 else f"the manifest was refused ({count} problems)"
-        super().__init__(head + ":\n  " + "\n  ".join(shown))
 
 
 @frozen

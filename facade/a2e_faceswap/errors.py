@@ -7,7 +7,10 @@ errors. Every error met after a task was created (and so paid for) carries its i
 
     A2EError (.task_id: the paid task this error concerns, when there is one)
     ├── InvalidInputError (also a ValueError) ... refused before any request was sent
-    │   └── InsecureURLError ..................... the token would travel over plain http
+    │   ├── InsecureURLError ..................... the token would travel over plain http
+    │   ├── ManifestError ........................ a batch's rows were refused (.problems: (line, text))
+    │   └── JournalError ......................... a batch journal is foreign, corrupt, in use, or no
+    │                                              longer matches the manifest (the file is left as it was)
     ├── LocalFileError (also an OSError) ......... a local file could not be read or written (.filename)
     ├── APIError ................................. A2E answered, with an error
     │   │                                          (.status .code .message .trace_id .response)
@@ -58,7 +61,9 @@ __all__ = [
     "InsecureURLError",
     "InsufficientCreditsError",
     "InvalidInputError",
+    "JournalError",
     "LocalFileError",
+    "ManifestError",
     "ModerationError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -98,6 +103,27 @@ class InvalidInputError(A2EError, ValueError):
 
 class InsecureURLError(InvalidInputError):
     """The base URL is plain http and its host is not loopback: the token would travel in clear text."""
+
+
+class ManifestError(InvalidInputError):
+    """A batch's rows were refused before anything was sent. ``problems`` lists every ``(line,
+    message)`` (line 0: the manifest as a whole); the message shows the first ``SHOWN``."""
+
+    SHOWN = 20
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = sorted(problems, key=lambda p: p[0])
+        shown = [f"line {line}: {text}" if line else text for line, text in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            shown.append(f"... and {len(self.problems) - self.SHOWN} more")
+        count = len(self.problems)
+        head = "the manifest was refused" if count == 1 else f"the manifest was refused ({count} problems)"
+        super().__init__(head + ":\n  " + "\n  ".join(shown))
+
+
+class JournalError(InvalidInputError):
+    """A batch journal was refused: foreign (another batch or schema version), corrupt, in use by
+    another run, or no longer matching the manifest (a row changed or removed)."""
 
 
 class LocalFileError(A2EError, OSError):

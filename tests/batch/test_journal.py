@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from a2e_faceswap._journal import SCHEMA_VERSION, Journal, JournalError, RowRecord
+from a2e_faceswap._journal import SCHEMA_VERSION, Journal, RowRecord
 from a2e_faceswap._manifest import Job, Row, rows_from_jobs
-from a2e_faceswap.errors import InvalidInputError, LocalFileError
+from a2e_faceswap.errors import InvalidInputError, JournalError, LocalFileError
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from a2e_faceswap._manifest import (
     Job,
-    ManifestError,
     Row,
     check_batch_id,
     parse_manifest,
@@ -24,7 +23,7 @@ from a2e_faceswap._manifest import (
     shard_of,
     task_name,
 )
-from a2e_faceswap.errors import InvalidInputError, LocalFileError
+from a2e_faceswap.errors import InvalidInputError, LocalFileError, ManifestError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
