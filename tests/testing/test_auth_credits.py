@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 from a2e_faceswap.testing import DEFAULT_COSTS, Simulator
-from a2e_faceswap.testing._routes import OTHER_ROUTE_QUOTE
 
 from tests.conftest import MakeSim
 from tests.testing.helpers import FACE, PREVIEWS, TASKS, UPLOAD_URL, VIDEO, client_for, create_task, error_of
@@ -92,10 +91,12 @@ def test_the_balance_is_the_accounts_credits_and_a_quote_spends_nothing(make_sim
             (f"{TASKS}/add", 3),  # the simulator's own price
             (f"POST {TASKS}/add", 3),  # the reference allows the method in front
             (f"{PREVIEWS}/add", 0),  # a route these costs leave free
-            ("/api/v1/userWan25/start", OTHER_ROUTE_QUOTE),  # a route the simulator does not serve
         ]:
             quote = client.post("/api/v1/generation/quote", json={"endpoint": endpoint, "requestBody": body})
             assert quote.json()["data"] == {"credits": credits, "generationRequestValidated": False}, endpoint
+        # a route the simulator does not serve: the reference's 400 for an unsupported endpoint
+        other = {"endpoint": "/api/v1/userWan25/start", "requestBody": body}
+        assert error_of(client.post("/api/v1/generation/quote", json=other))["code"] == 400
         create_task(client)
         assert client.get("/api/v1/user/remainingCoins").json()["data"]["coins"] == 4
     assert sim.credits() == 4

@@ -29,11 +29,15 @@ import schemathesis
 from a2e_faceswap.testing import API_OPERATIONS, Simulator
 from a2e_faceswap.testing._spec import load_spec
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.slow
 
 schema = schemathesis.openapi.from_dict(load_spec())
 _RAN: set[str] = set()
+#: Operations that refuse some schema-valid requests, as A2E documents: a quote for a route the server
+#: does not price is its 400 "unsupported endpoint", and the schema cannot list the priced routes.
+_REFUSES_VALID_DATA = {"quote_generation"}
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +83,7 @@ def _conformance_test(operation_id: str) -> object:
             base_url=conformance_sim.base_url,
             headers={} if _breaks_authorization(case) else token,
             timeout=10,
+            excluded_checks=[positive_data_acceptance] if operation_id in _REFUSES_VALID_DATA else [],
         )
 
     return test

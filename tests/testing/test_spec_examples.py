@@ -19,6 +19,8 @@ REQUESTS = [
     if method == "post"
     for name, example in op["requestBody"]["content"]["application/json"]["examples"].items()
 ]
+#: Request examples for routes the simulator does not serve: quoting them is the reference's 400.
+UNSERVED = {"QuoteRequestReference"}
 PATH_IDS = {
     name: parameter["schema"]["examples"][0] for name, parameter in _SPEC["components"]["parameters"].items()
 }
@@ -28,6 +30,10 @@ PATH_IDS = {
 def test_every_request_example_is_accepted(api: httpx.Client, path: str, name: str, component: str) -> None:
     body: dict[str, Any] = _EXAMPLES[component]["value"]
     answer = api.post(path, json=body)
+    if component in UNSERVED:
+        assert answer.status_code == 400, answer.text
+        assert "unsupported endpoint" in answer.json()["msg"]
+        return
     assert answer.status_code == 200, answer.text
     assert answer.json()["code"] == 0, answer.text
 

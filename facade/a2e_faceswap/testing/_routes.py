@@ -19,9 +19,6 @@ from a2e_faceswap.testing._spec import operations
 from a2e_faceswap.testing._state import Account, Refusal, SimState
 from a2e_faceswap.testing._stats import SimStats
 
-#: Credits a quote names for a POST route the simulator does not serve (A2E's other generation routes).
-OTHER_ROUTE_QUOTE = 1
-
 
 @dataclass
 class ApiCall:
@@ -183,16 +180,20 @@ def _get_remaining_coins(call: ApiCall) -> Any:
 
 
 def _quote_generation(call: ApiCall) -> Any:
-    """The credits the route would spend (the simulator's ``costs``; ``OTHER_ROUTE_QUOTE`` for a route
-    it does not serve), in the shape the spec's QuoteResponse example assumes. Spends nothing."""
+    """The credits one of its POST routes would spend (the simulator's ``costs``, 0 for a route they
+    leave free); a route it does not serve is the reference's 400 "unsupported endpoint". Spends nothing.
+
+    ASSUMED answer shape: A2E documents none. ``{credits, generationRequestValidated}`` is this project's
+    guess (the spec's QuoteResponse example), not something A2E was seen to send."""
     endpoint = _required(call.body, "endpoint").strip()
     if endpoint[:5].upper() == "POST ":
         endpoint = endpoint[5:].strip()
     if not isinstance(call.body.get("requestBody"), dict):
         raise Refusal(400, "'requestBody' must be a JSON object")
     served = next((op.id for op in operations() if op.method == "POST" and op.path == endpoint), None)
-    credits = OTHER_ROUTE_QUOTE if served is None else call.state.costs.get(served, 0)
-    return {"credits": credits, "generationRequestValidated": False}
+    if served is None:
+        raise Refusal(400, f"unsupported endpoint {endpoint!r}: the simulator prices only its POST routes")
+    return {"credits": call.state.costs.get(served, 0), "generationRequestValidated": False}
 
 
 #: The handler of every API operation, by operationId.
