@@ -11,6 +11,9 @@ exactly as the client does instead of keeping its own copy:
   input checks, run before the command uploads or pays for anything;
 * ``scrub``, ``register_secret``, ``RedactingFilter``, ``logger``: the token masking and the logger of
   ``_logging`` (whose docstring states the rules), for ``--debug`` and the command's output;
+* ``plan`` (its record ``BatchPlan``), ``states``, ``FACE_SWAP_TASK_ROUTE``: ``batch --dry-run``
+  checks the manifest and counts the uploads exactly as ``client.batch.run`` will, and asks the quote
+  for the same route; ``states`` gives a resumed run's progress display its starting counts;
 * ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
   a2e_faceswap.testing``) reused by ``a2e-faceswap sim``; imported on call, as the ``testing`` extra
   may be missing.
@@ -21,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ._account import FACE_SWAP_TASK_ROUTE
+from ._batch_plan import BatchPlan, plan, states
 from ._client import clean_token
 from ._download import Destination
 from ._logging import RedactingFilter, logger, register_secret, scrub
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
     from .testing import Simulator
 
 __all__ = [
+    "FACE_SWAP_TASK_ROUTE",
+    "BatchPlan",
     "Destination",
     "MediaSource",
     "RedactingFilter",
@@ -38,9 +45,11 @@ __all__ = [
     "clean_token",
     "logger",
     "media_source",
+    "plan",
     "register_secret",
     "run_simulator",
     "scrub",
+    "states",
 ]
 
 

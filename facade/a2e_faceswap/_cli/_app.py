@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from ..cli import PROG
+from . import _batch as batches
 from . import _commands as commands
 from ._demo import demo
 from ._output import Output
@@ -116,7 +117,8 @@ app = typer.Typer(
     f"Try it without an account: `{PROG} demo`.",
     epilog="Plain output: stdout carries the result only (a task id, URL, path or table); progress and "
     "messages go to stderr. Exit codes: 0 success, 1 task failed or timed out, 2 usage or input error, "
-    "3 API or network error, 4 result not saved (resume with tasks wait), 130 interrupted.",
+    "3 API or network error, 4 result not saved (resume with tasks wait), 75 batch rows left to do (run "
+    "it again to continue), 130 interrupted.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -211,6 +213,8 @@ tasks_app.command("delete", cls=_Command)(commands.tasks_delete)
 faces_app.command("add", cls=_Command)(commands.faces_add)
 faces_app.command("list", cls=_Command)(commands.faces_list)
 faces_app.command("delete", cls=_Command)(commands.faces_delete)
+app.command("batch", cls=_Command)(batches.batch)
+app.command("credits", cls=_Command)(batches.credits)
 app.command("sim", cls=_Command, context_settings=SIM_CONTEXT, add_help_option=False)(sim)
 app.command("demo", cls=_Command)(demo)
 

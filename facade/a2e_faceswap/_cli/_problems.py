@@ -47,6 +47,9 @@ class ExitCode(enum.IntEnum):
     SAVE = 4
     #: a bug in a2e-faceswap (should never happen)
     INTERNAL = 70
+    #: a batch left rows to do (credits ran out, --max-credits reached, a create not settled): run the
+    #: same command again to continue (BSD's EX_TEMPFAIL)
+    RERUN = 75
     #: interrupted with Ctrl-C
     INTERRUPTED = 130
 
@@ -190,7 +193,9 @@ def _describe(error: BaseException, what: str, resumable: str | None, output: st
             hint = "nothing was cancelled and it may still finish; try again with a longer --timeout"
         return Problem(ExitCode.TASK_FAILED, kind, what, str(error), hint, {"id": error.subject_id})
     if isinstance(error, errors.InvalidInputError):
-        return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help")
+        problems = getattr(error, "problems", None)  # a manifest's: every (line, message)
+        extra = {"problems": [{"line": n, "message": m} for n, m in problems]} if problems else {}
+        return Problem(ExitCode.USAGE, kind, what, str(error), "nothing was sent; see --help", extra)
     if isinstance(error, errors.LocalFileError):
         code = ExitCode.USAGE if resumable is None else ExitCode.SAVE
         hint = "check the path, its permissions and free space"
