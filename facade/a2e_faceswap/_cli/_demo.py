@@ -1,5 +1,8 @@
 """``a2e-faceswap demo``: the whole workflow against an in-process simulator, with sample media.
 
+After the single swap, a small batch (``a2e-faceswap batch``'s code): the sample face into
+``DEMO_CLIPS`` stand-in clips, from a manifest written next to them, into ``<folder>/batch/``.
+
 The sample face is a real (tiny) PNG drawn here with zlib and struct. The sample "video" is NOT a
 playable video: an MP4 ``ftyp`` header followed by filler bytes, named ``.mp4``. The simulator, like
 any storage, does not look inside the files; it only checks their size and content type.
@@ -17,6 +20,7 @@ import typer
 
 from .. import A2E
 from ..cli import PROG
+from ._batch import run_batch
 from ._output import Stopwatch
 from ._problems import needs_simulator
 from ._render import human_duration, human_size, jsonable
@@ -30,6 +34,8 @@ DEMO_SPEED = 20.0
 DEMO_RESULT_SIZE = 3_000_000
 DEMO_POLL = 0.2
 _VIDEO_FILLER = 256 * 1024
+#: clips in the demo's batch
+DEMO_CLIPS = 5
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -70,6 +76,19 @@ def sample_video_bytes() -> bytes:
     ftyp = struct.pack(">I", 24) + b"ftyp" + b"isom" + struct.pack(">I", 0x200) + b"isomiso2"
     filler = bytes(i * 7 % 251 for i in range(_VIDEO_FILLER))
     return ftyp + struct.pack(">I", 8 + len(filler)) + b"free" + filler
+
+
+def _batch_manifest(folder: Path, face: Path) -> Path:
+    """``DEMO_CLIPS`` clips (each a little different) and a manifest of one face into each of them."""
+    clips = folder / "clips"
+    clips.mkdir(exist_ok=True)
+    lines = ["face,video,output"]
+    for number in range(1, DEMO_CLIPS + 1):
+        (clips / f"clip-{number}.mp4").write_bytes(sample_video_bytes() + bytes([number]))
+        lines.append(f"{face.name},clips/clip-{number}.mp4,swapped-{number}.mp4")
+    manifest = folder / "batch.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
 
 
 def demo(
@@ -113,12 +132,28 @@ def demo(
                 task = flow.start(face_url, video_url, f"{PROG} demo")
                 task = flow.wait(task, poll=DEMO_POLL)
                 path = flow.download(task, folder)
+                manifest = _batch_manifest(folder, face_file)
+                out.note("")
+                out.note("a batch: ", (f"{PROG} batch {manifest.name} -o batch", "bold"))
+                report = run_batch(
+                    session,
+                    client,
+                    manifest,
+                    folder / "batch",
+                    concurrency=DEMO_CLIPS,
+                    poll_interval=DEMO_POLL,
+                )
         total = clock()
 
         def human() -> None:  # the summary on stderr with the progress; stdout: the result's path
             out.aside("")
             out.aside(flow.summary(f"{PROG} demo: done in {human_duration(total)}"))
             out.note("result file: ", (str(path), "bold green"), f" ({human_size(path.stat().st_size)})")
+            saved = report.counts.get("saved", 0)
+            out.note(
+                f"batch: {saved} of {len(report.rows)} clips saved; report: ",
+                (str(report.report_path), "bold"),
+            )
             out.note(
                 "next: set ",
                 ("A2E_API_KEY", "bold"),
@@ -138,6 +173,12 @@ def demo(
                 "output": str(path),
                 "seconds": round(total, 3),
                 "steps": flow.documents(),
+                "batch": {
+                    "batch_id": report.batch_id,
+                    "counts": dict(report.counts),
+                    "report": str(report.report_path),
+                    "exit_code": report.exit_code,
+                },
             },
             human,
         )
