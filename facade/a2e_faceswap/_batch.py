@@ -60,6 +60,7 @@ from ._create import (
 )
 from ._download import local_errors
 from ._retry import RetryPolicy
+from ._types import NOT_GIVEN
 from .errors import A2EError, InsufficientCreditsError
 from .models import Task, TaskPage
 
@@ -532,7 +533,8 @@ def run_sync(
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, uploads.upload(path))
                 plan = inputs.plan(action.key, action.name)
-                scheduler.created(action.key, submit_sync(api, plan.body(*inputs.urls(action.key)), None))
+                body = plan.body(*inputs.urls(action.key))
+                scheduler.created(action.key, submit_sync(api, body, NOT_GIVEN))  # the client's timeout
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
         elif isinstance(action, Read):
@@ -580,7 +582,7 @@ async def run_async(
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, await uploads.upload(path))
                 plan = inputs.plan(action.key, action.name)
-                task = await submit_async(api, plan.body(*inputs.urls(action.key)), None)
+                task = await submit_async(api, plan.body(*inputs.urls(action.key)), NOT_GIVEN)
                 scheduler.created(action.key, task)
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
