@@ -96,6 +96,8 @@ def test_demo_shows_the_workflow_progress_and_summary(tmp_path: Path) -> None:
         "75%",
         "a2e-faceswap demo: done in",
         "result file: ",
+        "line 6: saved",
+        "batch: 5 of 5 clips saved",
     ):
         assert expected in out, expected
     results = [path for path in tmp_path.glob("*.mp4") if path.name != "sample-video.mp4"]
@@ -124,6 +126,10 @@ def test_demo_json(tmp_path: Path) -> None:
     ]
     assert doc["simulator"].startswith("http://127.0.0.1:")
     assert "waiting for task" in result.stderr
+    assert doc["batch"]["counts"] == {"saved": 5}  # one face into five clips, after the single swap
+    assert sorted(path.name for path in (tmp_path / "batch").glob("*.mp4")) == [
+        f"swapped-{number}.mp4" for number in range(1, 6)
+    ]
 
 
 def test_sim_serves_until_interrupted() -> None:
