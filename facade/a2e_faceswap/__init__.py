@@ -51,6 +51,9 @@ if TYPE_CHECKING:
         TaskFailedError,
         UnreadableResponseError,
         WaitTimeoutError,
+        WebhookError,
+        WebhookPayloadError,
+        WebhookVerificationError,
     )
     from .models import (
         ActiveTask,
@@ -108,6 +111,9 @@ __all__ = [
     "UnreadableResponseError",
     "UploadTarget",
     "WaitTimeoutError",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookVerificationError",
     "__version__",
 ]
 

@@ -29,7 +29,10 @@ errors. Every error met after a task was created (and so paid for) carries its i
     ├── APIConnectionError ....................... no answer at all (.outcome_unknown)
     │   └── APITimeoutError ...................... the request timed out
     ├── TaskFailedError .......................... the task / preview ended "failed" (.task)
-    └── WaitTimeoutError ......................... the wait deadline passed (.task = last state seen)
+    ├── WaitTimeoutError ......................... the wait deadline passed (.task = last state seen)
+    └── WebhookError ............................. a webhook delivery was refused (a2e_faceswap.webhooks)
+        ├── WebhookVerificationError ............. its X-A2e-Webhook-Token header is missing or wrong
+        └── WebhookPayloadError .................. its body is too large or not a notification we can read
 
 ``APIError`` itself is raised for answers no subclass describes (for example HTTP 408). An
 ``APIError`` may come with HTTP 200: A2E reports many errors as ``{"code": <non-zero>, "msg": ...}``
@@ -73,6 +76,9 @@ __all__ = [
     "TaskFailedError",
     "UnreadableResponseError",
     "WaitTimeoutError",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookVerificationError",
 ]
 
 
@@ -333,3 +339,21 @@ class WaitTimeoutError(A2EError):
         self.task_id = subject_id
         self.waited = waited
         self.task = task
+
+
+class WebhookError(A2EError):
+    """A webhook delivery was refused by ``a2e_faceswap.webhooks`` (the token never appears in it)."""
+
+
+class WebhookVerificationError(WebhookError):
+    """The delivery's ``X-A2e-Webhook-Token`` header is missing, repeated or not the expected token:
+    treat the request as forged (answer 401)."""
+
+
+class WebhookPayloadError(WebhookError):
+    """The delivery's body is past the size bound, or not a notification we can read (not JSON, nested
+    too deep, no task id). ``too_large`` tells the first case (answer 413)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large

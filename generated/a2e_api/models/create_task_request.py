@@ -31,9 +31,12 @@ class CreateTaskRequest:
     """ Model: v1 (default, video) or v2 (image only). """
     webhook_url: str | Unset = UNSET
     """ HTTPS URL notified once with task.completed or task.failed (best effort, single attempt; the detail
-    operation stays the source of truth). Honoured for API-token callers only. """
+    operation stays the source of truth). Honoured for API-token callers only. The body of that call is not
+    documented; the client assumes a JSON object that is the task record itself or wraps it as {event, data}, with
+    the task id under _id, id or task_id (an assumption, not part of A2E's contract). """
     webhook_token: str | Unset = UNSET
-    """ Sent back in the X-A2e-Webhook-Token header of the webhook call. """
+    """ Sent back in the X-A2e-Webhook-Token header of the webhook call. Assumed to be the plaintext value given
+    here, compared whole (no signature over the body is documented). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
