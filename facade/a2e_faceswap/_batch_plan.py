@@ -56,8 +56,10 @@ def plan(
     *,
     shard: str | tuple[int, int] | None = None,
     batch_id: str | None = None,
+    uploads: bool = True,
 ) -> BatchPlan:
-    """The plan of a run of ``manifest`` (``ManifestError`` / ``InvalidInputError`` as ``run`` raises)."""
+    """The plan of a run of ``manifest`` (``ManifestError`` / ``InvalidInputError`` as ``run`` raises);
+    ``uploads=False`` leaves ``BatchPlan.uploads`` empty instead of reading every local file."""
     if batch_id is not None:
         check_batch_id(batch_id)
     where = _shard(shard, batch_id)
@@ -67,7 +69,7 @@ def plan(
         rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
     seen: dict[str, tuple[str, Path, int]] = {}
     by_path: dict[Path, str] = {}
-    for row in rows:
+    for row in rows if uploads else ():
         for source in (row.face, row.video):
             if isinstance(source, Path) and source not in by_path:
                 digest = by_path[source] = _digest(source)

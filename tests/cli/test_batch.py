@@ -4,11 +4,16 @@ one summary (``--json``), a dry run sends nothing, rows left when credits run ou
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
+from a2e_faceswap import BatchEvent
+from a2e_faceswap._cli._batch import BatchProgress
 from a2e_faceswap._cli._demo import sample_face_png, sample_video_bytes
+from a2e_faceswap._cli._output import Output
 from a2e_faceswap.testing import Simulator
+from rich.console import Console
 
 from tests.conftest import MakeSim
 
@@ -184,3 +189,26 @@ def test_credits_without_a_key_is_a_usage_error() -> None:
     result = invoke(["credits"])
     assert result.exit_code == 2
     assert "no API key" in result.stderr
+
+
+def test_the_live_display_counts_rows_by_state_and_masks_the_key() -> None:
+    """On a terminal the progress is a live table (rows by state, credits, ETA) fed by ``on_event``."""
+    screen = io.StringIO()
+    out = Output(json_mode=False, secret=lambda: None)
+    out.notes = Console(file=screen, force_terminal=True, width=120)
+    out.animate = True
+    keys = ["a" * 16, "b" * 16, "c" * 16]
+    progress = BatchProgress(out, keys, {"c" * 16: "saved"}, 2.0, "sk_secret_key_0123")
+    with progress.shown():
+        progress(BatchEvent("created", keys[0], 2, "t1"))
+        progress(BatchEvent("created", keys[1], 3, "t2"))
+        assert progress.counts() == {"pending": 0, "in flight": 2, "completed": 0, "saved": 1, "failed": 0}
+        progress(BatchEvent("saved", keys[0], 2, "t1"))
+        progress(BatchEvent("failed", keys[1], 3, "t2", "moderation"))
+        progress(BatchEvent("paused", message="balance 0 for sk_secret_key_0123"))
+    assert progress.counts() == {"pending": 0, "in flight": 0, "completed": 0, "saved": 2, "failed": 1}
+    assert progress.spent() == 4.0
+    shown = screen.getvalue()
+    for expected in ("in flight", "credits", "ETA", "batch: 3/3 done", "creation paused"):
+        assert expected in shown, expected
+    assert "sk_secret_key_0123" not in shown

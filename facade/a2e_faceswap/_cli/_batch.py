@@ -167,7 +167,7 @@ def run_batch(
 ) -> BatchReport:
     """``client.batch.run(manifest, out_dir, ...)`` with the progress display; ``options`` go to ``run``."""
     out = session.out
-    checked = plan(manifest, shard=options.get("shard"), batch_id=options.get("batch_id"))
+    checked = plan(manifest, shard=options.get("shard"), batch_id=options.get("batch_id"), uploads=False)
     known = states(out_dir, journal)
     cost = None
     if out.animate:  # the live table shows credits spent (a quote spends nothing)
@@ -197,7 +197,7 @@ def _summary(report: BatchReport) -> dict[str, Any]:
     }
 
 
-def _summary_lines(out: Output, report: BatchReport) -> None:
+def _summary_lines(out: Output, report: BatchReport, mask: str) -> None:
     counts = ", ".join(f"{n} {state}" for state, n in sorted(report.counts.items()))
     out.note(f"batch {report.batch_id}: {counts}")
     if report.credits_spent is not None:
@@ -205,7 +205,7 @@ def _summary_lines(out: Output, report: BatchReport) -> None:
     for row in report.rows:
         if row.state == "failed":
             where = f" (task {row.task_id})" if row.task_id else ""
-            out.note(f"  line {row.line} failed{where}: {row.message or '?'}")
+            out.note(f"  line {row.line} failed{where}: {scrub(row.message or '?', mask)}")
     if report.exit_code == ExitCode.RERUN:
         why = {"credits": "A2E says the credits ran out", "budget": "--max-credits reached"}.get(
             report.paused or "", "some rows are not settled yet"
@@ -391,7 +391,7 @@ def batch(
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
         def human() -> None:
-            _summary_lines(session.out, report)
+            _summary_lines(session.out, report, session.secret() or "")
             session.out.result(str(report.report_path))
 
         session.out.emit(_summary(report), human)
