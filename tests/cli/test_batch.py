@@ -212,3 +212,18 @@ def test_the_live_display_counts_rows_by_state_and_masks_the_key() -> None:
     for expected in ("in flight", "credits", "ETA", "batch: 3/3 done", "creation paused"):
         assert expected in shown, expected
     assert "sk_secret_key_0123" not in shown
+
+
+def test_dry_runs_of_two_shards_split_the_rows(run: Run, sim: Simulator, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path, clips=6)
+    lines: list[list[int]] = []
+    for shard in ("0/2", "1/2"):
+        result = run(
+            "--json", "batch", str(manifest), "-o", str(tmp_path / "r"), "--dry-run",
+            "--shard", shard, "--batch-id", "shared-1",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        doc = document(result)
+        assert doc["manifest_rows"] == 6
+        lines.append([row["line"] for row in doc["rows"]])
+    assert sorted(lines[0] + lines[1]) == [2, 3, 4, 5, 6, 7]
