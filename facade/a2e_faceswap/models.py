@@ -72,6 +72,10 @@ class TaskStatus(enum.StrEnum):
     def parse(cls, raw: object) -> TaskStatus:
         """Read a wire value: case and surrounding blanks ignored, ``pendding`` (A2E's other spelling)
         is ``PENDING``, anything unrecognised is ``UNKNOWN``."""
+        if type(raw) is str:
+            exact = _STATUSES.get(raw)  # the usual case: a value as A2E writes it
+            if exact is not None:
+                return exact
         if not isinstance(raw, str):
             return cls.UNKNOWN
         value = raw.strip().lower()
@@ -85,6 +89,9 @@ class TaskStatus(enum.StrEnum):
     @property
     def is_terminal(self) -> bool:
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+_STATUSES: dict[str, TaskStatus] = {status.value: status for status in TaskStatus}
 
 
 def _freeze(data: Mapping[str, Any]) -> Mapping[str, Any]:
