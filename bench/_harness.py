@@ -1,8 +1,11 @@
-"""Shared pieces of the benchmarks: a simulator in its own process, timing statistics, the result rows.
+"""Shared pieces of the benchmarks: a simulator in its own process, a fresh venv holding this tree,
+timing statistics, the result rows.
 
 The simulator runs in a separate process (``python -m a2e_faceswap.testing``) for every figure that
 compares a client with raw httpx, so the server's work never competes with the client for the GIL:
-what differs between the two sides is the client code alone.
+what differs between the two sides is the client code alone. The figures of a real base install
+(its package list, its import time) are measured in a new venv with ``pip install .`` only
+(``fresh_install``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +29,8 @@ FACE_URL = "https://media.example.com/bench/face.jpg"
 VIDEO_URL = "https://media.example.com/bench/clip.mp4"
 TASK_PATH = "/api/v1/userFaceSwapTask/"
 CREATE_PATH = "/api/v1/userFaceSwapTask/add"
+#: pip's own limit; the client's three packages install in seconds
+PIP_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,40 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def venv_env() -> dict[str, str]:
+    """The environment of a process run in a fresh venv: none of this interpreter's or pip's settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
+
+
+def pip_install(python: Path, *requirements: str) -> None:
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+        check=True,
+        cwd=ROOT,
+        env=venv_env(),
+        timeout=PIP_TIMEOUT,
+        capture_output=True,
+        text=True,
+    )
+
+
+@contextlib.contextmanager
+def fresh_venv() -> Iterator[Path]:
+    """A new, empty venv in a temporary directory (removed on exit); yields its python."""
+    with tempfile.TemporaryDirectory(prefix="a2e-bench-venv-") as folder:
+        venv = Path(folder) / "venv"
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True, env=venv_env(), timeout=120)
+        yield venv / "bin" / "python"
+
+
+@contextlib.contextmanager
+def fresh_install(*requirements: str) -> Iterator[Path]:
+    """A new venv with ``pip install <requirements>`` (default: this tree); yields its python."""
+    with fresh_venv() as python:
+        pip_install(python, *(requirements or (str(ROOT),)))
+        yield python
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile (``fraction`` in 0..1)."""
     ordered = sorted(values)
@@ -109,6 +149,19 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def ratio_figure(name: str, ratio: float, target: float, detail: str, data: dict[str, Any]) -> Figure:
+    """A row whose value is a ratio against raw httpx, met at or below ``target``."""
+    return Figure(
+        name=name,
+        value=ratio,
+        unit="x",
+        target=f"<= {target:.2f}x",
+        met=ratio <= target,
+        detail=detail,
+        data=data,
+    )
 
 
 def fmt(value: float, unit: str) -> str:

@@ -5,27 +5,21 @@ A new venv in a temporary directory (``python -m venv``, this interpreter's Pyth
 registries only), then ``pip install '.[cli]'``. Each step lists the distributions that appeared
 (names, count, size of their installed files); the venv's own seed (pip) is not counted. The target:
 the base install holds httpx, attrs, python-dateutil and what they need, none of the command's
-packages. ``fresh_install`` is the venv itself, for other figures measured in a real base install.
+packages. The venv comes from ``_harness.fresh_venv``, shared with the import-time figure.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-from _harness import PYTHON, ROOT, Figure
+from _harness import ROOT, Figure, fresh_venv, pip_install, venv_env
 
 #: the base install must bring these (with their own dependencies) ...
 CLIENT = frozenset({"httpx", "attrs", "python-dateutil"})
 #: ... and none of these (the command's: typer, rich, and what typer pulls in)
 COMMAND = frozenset({"typer", "rich", "click", "pydantic", "pydantic-core", "shellingham"})
-#: pip's own limit; the three client packages install in seconds
-PIP_TIMEOUT = 300.0
 
 _INVENTORY = """
 import importlib.metadata as metadata, json, os
@@ -40,45 +34,17 @@ print(json.dumps(rows))
 Inventory = dict[str, tuple[str, int]]
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
-
-
 def inventory(python: Path) -> Inventory:
     """Every distribution installed for ``python``: name -> (version, bytes of its installed files)."""
     out = subprocess.run(
-        [str(python), "-c", _INVENTORY], capture_output=True, text=True, check=True, env=_env(), timeout=60
-    )
-    return {name: (version, size) for name, (version, size) in json.loads(out.stdout).items()}
-
-
-def pip_install(python: Path, *requirements: str) -> None:
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
-        check=True,
-        cwd=ROOT,
-        env=_env(),
-        timeout=PIP_TIMEOUT,
+        [str(python), "-c", _INVENTORY],
         capture_output=True,
         text=True,
+        check=True,
+        env=venv_env(),
+        timeout=60,
     )
-
-
-@contextlib.contextmanager
-def fresh_venv() -> Iterator[Path]:
-    """A new, empty venv in a temporary directory (removed on exit); yields its python."""
-    with tempfile.TemporaryDirectory(prefix="a2e-bench-venv-") as folder:
-        venv = Path(folder) / "venv"
-        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True, env=_env(), timeout=120)
-        yield venv / "bin" / "python"
-
-
-@contextlib.contextmanager
-def fresh_install(*requirements: str) -> Iterator[Path]:
-    """A new venv with ``pip install <requirements>`` (default: this tree); yields its python."""
-    with fresh_venv() as python:
-        pip_install(python, *(requirements or (str(ROOT),)))
-        yield python
+    return {name: (version, size) for name, (version, size) in json.loads(out.stdout).items()}
 
 
 def _added(before: Inventory, after: Inventory) -> Inventory:
@@ -109,25 +75,15 @@ def measure() -> list[Figure]:
     problem = f" (command packages: {', '.join(wrong)})" if wrong else ""
     problem += f" (missing: {', '.join(missing)})" if missing else ""
     return [
-        Figure(
-            name="base install (pip install .)",
-            value=len(installed),
-            unit="packages",
-            target="client only, no typer/rich",
-            met=met,
-            detail=_describe(installed) + problem,
-            data={"packages": installed},
-        ),
-        Figure(
-            name="the cli extra adds ('.[cli]')",
-            value=len(extra),
-            unit="packages",
-            target="(for scale)",
-            met=None,
-            detail=_describe(extra),
-            data={"packages": extra},
-        ),
+        _figure("base install (pip install .)", installed, "client only, no typer/rich", met, problem),
+        _figure("the cli extra adds ('.[cli]')", extra, "(for scale)", None),
     ]
+
+
+def _figure(name: str, packages: Inventory, target: str, met: bool | None, problem: str = "") -> Figure:
+    return Figure(
+        name, len(packages), "packages", target, met, _describe(packages) + problem, {"packages": packages}
+    )
 
 
 if __name__ == "__main__":

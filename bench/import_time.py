@@ -9,14 +9,11 @@ number of modules each import loads.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _harness import ROOT, Figure, median
+from _harness import Figure, fresh_install, median, ratio_figure, venv_env
 
 TARGET = 1.25
 
@@ -28,28 +25,9 @@ CODES = {
 }
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-
-
-def fresh_venv(where: Path) -> Path:
-    """A new venv in ``where`` with the package from this checkout installed (its base dependencies
-    only); its python."""
-    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, env=_env())
-    python = where / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
-        check=True,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return python
-
-
 def _once(python: Path, code: str, cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([str(python), "-c", code], check=True, cwd=cwd, env=_env())
+    subprocess.run([str(python), "-c", code], check=True, cwd=cwd, env=venv_env())
     return time.perf_counter() - start
 
 
@@ -58,7 +36,7 @@ def _modules(python: Path, code: str, cwd: Path) -> int:
         [str(python), "-c", f"import sys; n = len(sys.modules); {code}; print(len(sys.modules) - n)"],
         check=True,
         cwd=cwd,
-        env=_env(),
+        env=venv_env(),
         capture_output=True,
         text=True,
     )
@@ -66,9 +44,8 @@ def _modules(python: Path, code: str, cwd: Path) -> int:
 
 
 def measure(runs: int = 15) -> list[Figure]:
-    with tempfile.TemporaryDirectory(prefix="a2e-import-") as tmp:
-        where = Path(tmp)
-        python = fresh_venv(where / "venv")
+    with fresh_install() as python:
+        where = python.parents[2]  # the venv's folder: nothing importable there
         times: dict[str, list[float]] = {name: [] for name in CODES}
         for code in CODES.values():  # warm the file cache and write the bytecode
             _once(python, code, where)
@@ -83,28 +60,20 @@ def measure(runs: int = 15) -> list[Figure]:
     for name in ("import a2e_faceswap", "from a2e_faceswap import A2E"):
         ours = medians[name]
         ratio = ours / theirs
-        figures.append(
-            Figure(
-                name=f"import time vs httpx ({name})",
-                value=ratio,
-                unit="x",
-                target=f"<= {TARGET:.2f}x",
-                met=ratio <= TARGET,
-                detail=(
-                    f"{ours * 1000:.0f} ms, {modules[name]} modules vs import httpx {theirs * 1000:.0f} ms, "
-                    f"{modules['import httpx']} modules (bare interpreter {bare * 1000:.0f} ms; fresh venv, "
-                    f"pip install . only; median of {runs})"
-                ),
-                data={
-                    "seconds": ours,
-                    "httpx_seconds": theirs,
-                    "python_seconds": bare,
-                    "modules": modules[name],
-                    "httpx_modules": modules["import httpx"],
-                    "runs": runs,
-                },
-            )
+        detail = (
+            f"{ours * 1000:.0f} ms, {modules[name]} modules vs import httpx {theirs * 1000:.0f} ms, "
+            f"{modules['import httpx']} modules (bare interpreter {bare * 1000:.0f} ms; fresh venv, "
+            f"pip install . only; median of {runs})"
         )
+        data = {
+            "seconds": ours,
+            "httpx_seconds": theirs,
+            "python_seconds": bare,
+            "modules": modules[name],
+            "httpx_modules": modules["import httpx"],
+            "runs": runs,
+        }
+        figures.append(ratio_figure(f"import time vs httpx ({name})", ratio, TARGET, detail, data))
     return figures
 
 

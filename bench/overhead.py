@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
-from _harness import FACE_URL, TASK_PATH, VIDEO_URL, Figure, SimEndpoint, median, percentile
+from _harness import FACE_URL, TASK_PATH, VIDEO_URL, Figure, SimEndpoint, median, percentile, ratio_figure
 from a2e_faceswap import A2E, DEFAULT_TIMEOUT, AsyncA2E
 
 TARGET = 1.05
+#: the order of the two sides on even and odd calls
+_ORDER = ((1, 0), (0, 1))
 
 
 def _raw_headers(sim: SimEndpoint) -> dict[str, str]:
@@ -33,42 +35,34 @@ def _check(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def _turns(calls: int) -> Iterator[int]:
+    """Which side runs next (0 facade, 1 raw): both once per call, the first one alternating."""
+    for i in range(calls):
+        yield from _ORDER[i % 2]
+
+
 def _interleave_sync(
     calls: int, facade: Callable[[], object], raw: Callable[[], object]
 ) -> tuple[list[float], list[float]]:
-    facade_times: list[float] = []
-    raw_times: list[float] = []
-    clock = time.perf_counter
-    for i in range(calls):
-        order = (
-            ((facade, facade_times), (raw, raw_times))
-            if i % 2
-            else ((raw, raw_times), (facade, facade_times))
-        )
-        for call, sink in order:
-            start = clock()
-            call()
-            sink.append(clock() - start)
-    return facade_times, raw_times
+    sides, clock = (facade, raw), time.perf_counter
+    times: tuple[list[float], list[float]] = ([], [])
+    for side in _turns(calls):
+        start = clock()
+        sides[side]()
+        times[side].append(clock() - start)
+    return times
 
 
 async def _interleave_async(
     calls: int, facade: Callable[[], Awaitable[object]], raw: Callable[[], Awaitable[object]]
 ) -> tuple[list[float], list[float]]:
-    facade_times: list[float] = []
-    raw_times: list[float] = []
-    clock = time.perf_counter
-    for i in range(calls):
-        order = (
-            ((facade, facade_times), (raw, raw_times))
-            if i % 2
-            else ((raw, raw_times), (facade, facade_times))
-        )
-        for call, sink in order:
-            start = clock()
-            await call()
-            sink.append(clock() - start)
-    return facade_times, raw_times
+    sides, clock = (facade, raw), time.perf_counter
+    times: tuple[list[float], list[float]] = ([], [])
+    for side in _turns(calls):
+        start = clock()
+        await sides[side]()
+        times[side].append(clock() - start)
+    return times
 
 
 def _figures(mode: str, facade: list[float], raw: list[float]) -> list[Figure]:
@@ -76,20 +70,12 @@ def _figures(mode: str, facade: list[float], raw: list[float]) -> list[Figure]:
     for label, fraction in (("median", 0.5), ("p95", 0.95)):
         f_value = median(facade) if fraction == 0.5 else percentile(facade, fraction)
         r_value = median(raw) if fraction == 0.5 else percentile(raw, fraction)
-        ratio = f_value / r_value
+        detail = (
+            f"facade {f_value * 1e6:.0f} us vs raw httpx {r_value * 1e6:.0f} us ({len(facade)} calls each)"
+        )
+        data = {"facade_seconds": f_value, "raw_seconds": r_value, "calls": len(facade)}
         out.append(
-            Figure(
-                name=f"tasks.get overhead, {mode}, {label}",
-                value=ratio,
-                unit="x",
-                target=f"<= {TARGET:.2f}x",
-                met=ratio <= TARGET,
-                detail=(
-                    f"facade {f_value * 1e6:.0f} us vs raw httpx {r_value * 1e6:.0f} us "
-                    f"({len(facade)} calls each)"
-                ),
-                data={"facade_seconds": f_value, "raw_seconds": r_value, "calls": len(facade)},
-            )
+            ratio_figure(f"tasks.get overhead, {mode}, {label}", f_value / r_value, TARGET, detail, data)
         )
     return out
 
