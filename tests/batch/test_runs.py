@@ -420,3 +420,17 @@ def test_a_rerun_removes_the_partial_downloads_of_its_rows_only(sim: Simulator, 
     with client(sim) as api:
         assert api.batch.run(rows, out, **RUN).exit_code == 0
     assert [p.exists() for p in ours + others] == [False, False, True, True, True]
+
+
+def test_a_local_face_is_uploaded_once_for_the_batch_and_reused_by_a_later_run(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    face = tmp_path / "face.jpg"
+    face.write_bytes(b"\xff\xd8\xff\xe0" + bytes(5000))
+    rows = [Job(face, job.video) for job in jobs(30)]
+    out = tmp_path / "out"
+    with client(sim) as api:
+        assert api.batch.run(rows[:20], out, **RUN).exit_code == 0
+        assert api.batch.run(rows, out, **RUN).exit_code == 0  # ten rows appended
+    assert (sim.stats.requests[("create_upload_url", 200)], sim.stats.requests[("upload_put", 200)]) == (1, 1)
+    check_all_saved(sim, out)
