@@ -35,16 +35,17 @@ Rules (the README's Batch section says them for users):
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 from attrs import define, frozen
 
+from ._batch_plan import file_digest
 from ._create import (
     LOOKUP_CLOCK_SKEW,
     LOOKUP_PAGE_SIZE,
@@ -58,7 +59,7 @@ from ._create import (
     submit_async,
     submit_sync,
 )
-from ._download import local_errors
+from ._journal import STATES
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN
 from .errors import A2EError, InsufficientCreditsError
@@ -89,7 +90,7 @@ READ_BATCH = 100
 RESOLVE_RETRY = 30.0
 RESOLVE_TRIES = 5
 
-IN_FLIGHT = frozenset({"creating", "created", "doubt"})
+IN_FLIGHT = ("creating", "created", "doubt")
 
 
 @frozen
@@ -102,14 +103,18 @@ class Settings:
 
 @frozen
 class BatchEvent:
-    """What ``on_event`` receives: ``kind`` is the row's new state (``created``, ``completed``,
-    ``saved``, ``failed``, ``doubt``, ``pending``) or a batch-wide ``paused`` / ``budget``."""
+    """What ``on_event`` receives: ``kind`` is the row's new state (``creating``, ``created``,
+    ``completed``, ``saved``, ``failed``, ``doubt``, ``pending``) or a batch-wide ``paused`` / ``budget``
+    (``failed`` is also sent, with the row left ``completed``, when a result could not be saved)."""
 
     kind: str
     key: str | None = None
     line: int | None = None
     task_id: str | None = None
     message: str | None = None
+    #: rows by state after this event, and the credits this run spent so far (when known)
+    counts: Mapping[str, int] = attrs.field(factory=dict)
+    credits_spent: float | None = None
 
 
 # ------------------------------------------------------------------ actions
@@ -168,14 +173,17 @@ class _Slot:
     attempted_at: float | None = None  # wall clock (it outlives a run)
     task_id: str | None = None
     result_url: str | None = None
-    note: str | None = None  # a download that failed this run (retried by a rerun)
+    note: str | None = None  # a result that could not be saved this run (a rerun saves it)
     resolve_tries: int = 0
     resolve_at: float = 0.0
 
 
 class BatchScheduler:
     """The batch machine (see the module docstring). ``journal`` is the ``_journal.Journal`` of this
-    batch; ``name_of(key, attempt)`` the task name; ``now()`` the wall clock in seconds."""
+    batch; ``name_of(key, attempt)`` the task name; ``now()`` the wall clock in seconds.
+
+    Rows are indexed by state (insertion-ordered dicts), so each decision costs the rows in flight,
+    not the whole batch."""
 
     def __init__(
         self,
@@ -194,7 +202,9 @@ class BatchScheduler:
         self._now = now
         self._on_event = on_event
         self._slots: dict[str, _Slot] = {}
-        for record in journal.rows():
+        self._by_state: dict[str, dict[str, _Slot]] = {state: {} for state in STATES}
+        self._by_task: dict[str, _Slot] = {}
+        for record in journal.rows():  # in line order
             slot = _Slot(
                 key=record.key,
                 line=record.line,
@@ -208,11 +218,13 @@ class BatchScheduler:
             if slot.state == "creating":  # left by a run that stopped before knowing: look it up
                 slot.state = "doubt"
             self._slots[slot.key] = slot
-        self._order = sorted(self._slots.values(), key=lambda s: s.line)
+            self._by_state.setdefault(slot.state, {})[slot.key] = slot
+            if slot.task_id is not None:
+                self._by_task[slot.task_id] = slot
         self._next_read = 0.0
         self._backoff_until = 0.0
         self._busy_in_a_row = 0
-        self.paused: str | None = None  # why creation stopped (402, budget)
+        self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
         self.created_this_run = 0
         self.cost: float | None = None  # credits per task, from a quote
         self.balance_start: float | None = None
@@ -221,18 +233,17 @@ class BatchScheduler:
 
     # ---------------------------------------------------------------- queries
 
-    @property
-    def slots(self) -> Sequence[_Slot]:
-        return self._order
+    def slot(self, key: str) -> _Slot:
+        return self._slots[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._slots
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for slot in self._order:
-            counts[slot.state] = counts.get(slot.state, 0) + 1
-        return counts
+        return {state: len(slots) for state, slots in self._by_state.items() if slots}
 
     def _in_flight(self) -> int:
-        return sum(1 for slot in self._order if slot.state in IN_FLIGHT)
+        return sum(len(self._by_state[state]) for state in IN_FLIGHT)
 
     def credits_spent(self) -> float | None:
         if self.balance_start is not None and self.balance_now is not None:
@@ -250,117 +261,134 @@ class BatchScheduler:
         spent = self.credits_spent()
         return spent is None or spent < limit
 
+    def _may_create(self) -> bool:
+        return self.paused is None and self._in_flight() < self._settings.concurrency
+
+    def _looking(self) -> list[_Slot]:
+        """Doubtful rows still to be looked for in this run."""
+        return [s for s in self._by_state["doubt"].values() if s.resolve_tries < RESOLVE_TRIES]
+
     # ---------------------------------------------------------------- the decision
 
     def next(self) -> Action:
         now = self._now()
-        for slot in self._order:  # results first: they free nothing, but they are what the user wants
-            if slot.state == "completed" and slot.note is None and slot.result_url and slot.task_id:
+        for slot in self._by_state["completed"].values():  # results first: they are what the user wants
+            if slot.note is None and slot.result_url and slot.task_id:
                 return Download(slot.key, slot.result_url, slot.task_id)
-        ripe = [
-            s.key
-            for s in self._order
-            if s.state == "doubt" and s.resolve_tries < RESOLVE_TRIES and self._ripe(s) <= now
-        ]
+        ripe = tuple(s.key for s in self._looking() if self._ripe(s) <= now)
         if ripe:
-            return Resolve(tuple(ripe))
-        running = [s.task_id for s in self._order if s.state == "created" and s.task_id]
+            return Resolve(ripe)
+        running = tuple(s.task_id for s in self._by_state["created"].values() if s.task_id)
         if running and now >= self._next_read:
             self._next_read = now + self._settings.poll_interval
             self._balance_due = self._settings.max_credits is not None and self.cost is None
-            return Read(tuple(running))
+            return Read(running)
         if self._balance_due:
             self._balance_due = False
             return Balance()
-        pending = next((s for s in self._order if s.state == "pending"), None)
-        if pending is not None and self.paused is None and self._in_flight() < self._settings.concurrency:
+        pending = next(iter(self._by_state["pending"].values()), None)
+        if pending is not None and self._may_create():
             if not self._budget_allows():
                 self.paused = "budget"
                 self._emit(BatchEvent("budget", message="the credit limit would be passed"))
             elif now >= self._backoff_until:
                 name = self._name_of(pending.key, pending.attempt)
-                pending.state, pending.task_name, pending.attempted_at = "creating", name, now
+                pending.task_name, pending.attempted_at = name, now
                 self._journal.mark_creating(pending.key, name, pending.attempt, _utc(now))
+                self._move(pending, "creating")
+                self._emit(BatchEvent("creating", pending.key, pending.line))
                 return Create(pending.key, name)
         waits = [self._next_read - now] if running else []
-        waits += [
-            self._ripe(s) - now for s in self._order if s.state == "doubt" and s.resolve_tries < RESOLVE_TRIES
-        ]
-        if pending is not None and self.paused is None and self._in_flight() < self._settings.concurrency:
+        waits += [self._ripe(s) - now for s in self._looking()]
+        if pending is not None and self._may_create():
             waits.append(self._backoff_until - now)
-        if not waits:
-            if any(s.state in ("creating", "created") for s in self._order):
-                return Sleep(self._settings.poll_interval)  # a create's answer is awaited
-            return Finish()
-        return Sleep(max(0.0, min(waits)))
+        if waits:
+            return Sleep(max(0.0, min(waits)))
+        if self._by_state["creating"]:
+            return Sleep(self._settings.poll_interval)  # a create's answer is awaited
+        return Finish()
 
     def _ripe(self, slot: _Slot) -> float:
         attempted = slot.attempted_at if slot.attempted_at is not None else 0.0
         return max(attempted + self._retry.settle_window, slot.resolve_at)
 
+    def _move(self, slot: _Slot, state: str) -> None:
+        del self._by_state[slot.state][slot.key]
+        slot.state = state
+        if state == "pending":  # a row put back goes first (rare: busy answers, conclusive misses)
+            self._by_state[state] = {slot.key: slot, **self._by_state[state]}
+        else:
+            self._by_state[state][slot.key] = slot
+
     # ---------------------------------------------------------------- what happened
 
     def created(self, key: str, task: Task) -> None:
         slot = self._slots[key]
-        slot.state, slot.task_id = "created", task.id
         self._busy_in_a_row = 0
         self.created_this_run += 1
         now = self._now()
         if self._next_read <= now:  # the first read of a new task waits one interval
             self._next_read = now + self._settings.poll_interval
-        self._journal.mark_created(key, task.id)
-        self._emit(BatchEvent("created", key, slot.line, task.id))
+        self._found(slot, task, None)
+
+    def _found(self, slot: _Slot, task: Task, message: str | None) -> None:
+        slot.task_id = task.id
+        self._by_task[task.id] = slot
+        self._journal.mark_created(slot.key, task.id)
+        self._move(slot, "created")
+        self._emit(BatchEvent("created", slot.key, slot.line, task.id, message))
         self.observed(task)
 
     def create_failed(self, key: str, error: A2EError) -> None:
         slot = self._slots[key]
-        now = self._now()
         if isinstance(error, InsufficientCreditsError):
             self.paused = "credits"
-            self._back_to_pending(slot)
+            self._back_to_pending(slot, None)
             self._emit(BatchEvent("paused", message=f"A2E says the credits ran out: {error}"))
         elif not_applied(error):
             self._busy_in_a_row += 1
             delay = self._retry.delay(min(self._busy_in_a_row - 1, 10), error)
-            self._backoff_until = max(self._backoff_until, now + delay)
-            self._back_to_pending(slot)
+            self._backoff_until = max(self._backoff_until, self._now() + delay)
+            self._back_to_pending(slot, None)
         elif maybe_applied(error):
-            slot.state, slot.note = "doubt", None
             self._journal.mark_doubt(key, str(error))
+            self._move(slot, "doubt")
             self._emit(BatchEvent("doubt", key, slot.line, message=str(error)))
         else:
             self._fail(slot, str(error), _code(error))
 
-    def _back_to_pending(self, slot: _Slot) -> None:
-        slot.state = "pending"
+    def _back_to_pending(self, slot: _Slot, message: str | None) -> None:
         self._journal.mark_pending(slot.key)
+        self._move(slot, "pending")
+        if message is not None:
+            self._emit(BatchEvent("pending", slot.key, slot.line, message=message))
 
     def observed(self, task: Task) -> None:
         """A record read from A2E (a status read, or a create's answer)."""
-        slot = next((s for s in self._order if s.task_id == task.id and s.state == "created"), None)
-        if slot is None:
+        slot = self._by_task.get(task.id)
+        if slot is None or slot.state != "created":
             return
         if task.is_done and task.result_url:
-            slot.state, slot.result_url = "completed", task.result_url
+            slot.result_url = task.result_url
             self._journal.mark_completed(slot.key, task.result_url)
+            self._move(slot, "completed")
             self._emit(BatchEvent("completed", slot.key, slot.line, task.id))
         elif task.is_failed:
             message = task.failure_message or f"the task failed (status {task.raw_status!r})"
             self._fail(slot, message, task.error_code)
 
-    def read(self, found: dict[str, Task]) -> None:
+    def read(self, found: Mapping[str, Task]) -> None:
         """The answer of a ``Read``: the records found, by id (a missing id means nothing)."""
         for task in found.values():
             self.observed(task)
         now = self._now()
-        for slot in self._order:
-            late = slot.attempted_at is not None and now - slot.attempted_at > self._settings.task_timeout
-            if slot.state == "created" and late:
-                hours = self._settings.task_timeout / 3600
-                self._fail(slot, f"the task did not end within {hours:g} h (left alone on A2E)", None)
+        limit = self._settings.task_timeout
+        for slot in list(self._by_state["created"].values()):
+            if slot.attempted_at is not None and now - slot.attempted_at > limit:
+                self._fail(slot, f"the task did not end within {limit / 3600:g} h (left alone on A2E)", None)
 
     def read_failed(self, error: A2EError) -> None:
-        """A status read failed after its retries: try again at the next interval."""
+        """A status read failed after its retries: the next one comes at the next interval."""
 
     def balance(self, coins: float | None) -> None:
         if coins is None:
@@ -377,20 +405,16 @@ class BatchScheduler:
             face, video = inputs.urls(key)
             identity = Identity(slot.task_name or self._name_of(key, slot.attempt), face, video)
             cutoff = _utc(slot.attempted_at or 0.0) - LOOKUP_CLOCK_SKEW
-            scans.append(LookupScan(identity, cutoff, max_pages(len(self._order))))
+            scans.append(LookupScan(identity, cutoff, max_pages(len(self._slots))))
         return BatchLookup(tuple(keys), scans)
 
     def resolved(self, key: str, verdict: Task | Miss) -> None:
         """One doubtful row's answer: its task, or the scan's miss."""
         slot = self._slots[key]
         if isinstance(verdict, Task):
-            slot.state, slot.task_id = "created", verdict.id
-            self._journal.mark_created(key, verdict.id)
-            self._emit(BatchEvent("created", key, slot.line, verdict.id, "found after a doubtful create"))
-            self.observed(verdict)
+            self._found(slot, verdict, "found after a doubtful create")
         elif verdict.conclusive:
-            self._back_to_pending(slot)
-            self._emit(BatchEvent("pending", key, slot.line, message="the doubtful create made no task"))
+            self._back_to_pending(slot, "the doubtful create made no task")
         else:
             slot.resolve_tries += 1
             slot.resolve_at = self._now() + RESOLVE_RETRY * slot.resolve_tries
@@ -401,8 +425,8 @@ class BatchScheduler:
 
     def saved(self, key: str, path: str) -> None:
         slot = self._slots[key]
-        slot.state = "saved"
         self._journal.mark_saved(key, path)
+        self._move(slot, "saved")
         self._emit(BatchEvent("saved", key, slot.line, slot.task_id))
 
     def save_failed(self, key: str, error: A2EError) -> None:
@@ -411,13 +435,13 @@ class BatchScheduler:
         self._emit(BatchEvent("failed", key, slot.line, slot.task_id, slot.note))
 
     def _fail(self, slot: _Slot, message: str, code: str | None) -> None:
-        slot.state = "failed"
         self._journal.mark_failed(slot.key, message, code, task_id=slot.task_id)
+        self._move(slot, "failed")
         self._emit(BatchEvent("failed", slot.key, slot.line, slot.task_id, message))
 
     def _emit(self, event: BatchEvent) -> None:
         if self._on_event is not None:
-            self._on_event(event)
+            self._on_event(attrs.evolve(event, counts=self.counts(), credits_spent=self.credits_spent()))
 
 
 class BatchLookup:
@@ -468,11 +492,7 @@ class Inputs:
 
     def _digest(self, path: Path) -> str:
         if path not in self._digests:
-            digest = hashlib.sha256()
-            with local_errors("read", path), path.open("rb") as file:
-                while chunk := file.read(1 << 20):
-                    digest.update(chunk)
-            self._digests[path] = digest.hexdigest()
+            self._digests[path] = file_digest(path)
         return self._digests[path]
 
     def missing(self, key: str) -> list[tuple[str, Path]]:
@@ -503,11 +523,6 @@ class Inputs:
     def plan(self, key: str, name: str) -> CreatePlan:
         face, video = self.urls(key)
         return CreatePlan.of(face, video, name, None, None, None, None)
-
-    def unique_uploads(self) -> int:
-        return len(
-            {self._digest(s) for r in self._rows.values() for s in (r.face, r.video) if isinstance(s, Path)}
-        )
 
 
 # ------------------------------------------------------------------ the drivers

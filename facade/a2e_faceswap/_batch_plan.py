@@ -1,26 +1,73 @@
-"""What a batch would do, found without sending anything: ``plan(manifest)`` (the command's ``--dry-run``).
+"""What a batch would do, found without sending anything: ``plan(jobs)`` (``client.batch.plan``, the
+command's ``--dry-run``), and the steps ``client.batch.run`` shares with it.
 
-``plan`` reads and checks the manifest as ``client.batch.run`` does (``_manifest``: every problem with
-its line, raised together), keeps the shard's rows, and counts the unique local uploads by content
-hash (``_batch.Inputs`` uploads each one once). ``states(journal_path)`` reads an existing journal's
-row states without taking its run lock, for progress shown from the first moment of a resumed run.
+``select`` reads and checks the rows (``_manifest``: every problem with its line, raised together) and
+keeps the shard's; ``plan`` adds the unique local uploads by content hash (``file_digest``: a local
+file used by many rows is uploaded once). ``states(journal_path)`` reads an existing journal's row
+states without taking its run lock, for progress shown from the first moment of a resumed run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
-from ._batches import JOURNAL_NAME, _shard
 from ._download import local_errors
-from ._manifest import Row, check_batch_id, read_manifest, shard_of
+from ._manifest import Job, Row, check_batch_id, read_manifest, rows_from_jobs, shard_of
+from .errors import InvalidInputError
 
-__all__ = ["BatchPlan", "plan", "states"]
+__all__ = ["JOURNAL_NAME", "BatchPlan", "Jobs", "file_digest", "plan", "quote_body", "select", "states"]
+
+JOURNAL_NAME = ".a2e-batch.sqlite"
+#: A manifest's path, or jobs given in code.
+Jobs = str | os.PathLike[str] | Iterable[Job | Mapping[str, Any]]
+_PLACEHOLDER_FACE = "https://example.com/face.jpg"
+_PLACEHOLDER_VIDEO = "https://example.com/video.mp4"
+
+
+def parse_shard(shard: object, batch_id: str | None) -> tuple[int, int] | None:
+    """``"K/N"`` or ``(K, N)`` with 0 <= K < N; a shard needs the batch id every machine shares."""
+    if shard is None:
+        return None
+    if isinstance(shard, str):
+        k, _, n = shard.partition("/")
+        shard = (int(k), int(n)) if k.isdigit() and n.isdigit() else None
+    if not (isinstance(shard, tuple) and len(shard) == 2 and all(isinstance(v, int) for v in shard)):
+        raise InvalidInputError(f"shard must be 'K/N' or (K, N), got {shard!r}")
+    k, n = shard
+    if not 0 <= k < n:
+        raise InvalidInputError(f"shard K/N needs 0 <= K < N, got {k}/{n}")
+    if batch_id is None:
+        raise InvalidInputError("a shard needs the batch id shared by every machine (batch_id=...)")
+    return k, n
+
+
+def select(jobs: Jobs, shard: object = None, batch_id: str | None = None) -> tuple[list[Row], int]:
+    """The checked rows of this run (its shard's), and how many rows the jobs hold in all."""
+    if batch_id is not None:
+        check_batch_id(batch_id)
+    where = parse_shard(shard, batch_id)
+    if isinstance(jobs, str | os.PathLike):
+        rows = read_manifest(Path(jobs))
+    else:
+        rows = rows_from_jobs(jobs, Path.cwd())
+    total = len(rows)
+    if where is not None:
+        rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
+    return rows, total
+
+
+def quote_body(rows: Sequence[Row]) -> dict[str, Any]:
+    """A create body to ask A2E's quote for one task (only its pricing fields matter to A2E)."""
+    row = rows[0] if rows else None
+    face = row.face if row is not None and isinstance(row.face, str) else _PLACEHOLDER_FACE
+    video = row.video if row is not None and isinstance(row.video, str) else _PLACEHOLDER_VIDEO
+    return {"name": "quote", "face_url": face, "video_url": video}
 
 
 @frozen
@@ -35,15 +82,11 @@ class BatchPlan:
 
     def quote_body(self) -> dict[str, Any]:
         """A create body to ask A2E's quote for one task (as ``client.batch.run`` asks it)."""
-        row = self.rows[0] if self.rows else None
-        face = row.face if row is not None and isinstance(row.face, str) else "https://example.com/face.jpg"
-        video = (
-            row.video if row is not None and isinstance(row.video, str) else "https://example.com/video.mp4"
-        )
-        return {"name": "quote", "face_url": face, "video_url": video}
+        return quote_body(self.rows)
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a local file's content (read in 1 MiB chunks; failures are ``LocalFileError``)."""
     digest = hashlib.sha256()
     with local_errors("read", path), path.open("rb") as file:
         while chunk := file.read(1 << 20):
@@ -52,27 +95,21 @@ def _digest(path: Path) -> str:
 
 
 def plan(
-    manifest: str | os.PathLike[str],
+    jobs: Jobs,
     *,
     shard: str | tuple[int, int] | None = None,
     batch_id: str | None = None,
     uploads: bool = True,
 ) -> BatchPlan:
-    """The plan of a run of ``manifest`` (``ManifestError`` / ``InvalidInputError`` as ``run`` raises);
+    """The plan of a run of ``jobs`` (``ManifestError`` / ``InvalidInputError`` as ``run`` raises);
     ``uploads=False`` leaves ``BatchPlan.uploads`` empty instead of reading every local file."""
-    if batch_id is not None:
-        check_batch_id(batch_id)
-    where = _shard(shard, batch_id)
-    rows = read_manifest(Path(manifest))
-    total = len(rows)
-    if where is not None:
-        rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
+    rows, total = select(jobs, shard, batch_id)
     seen: dict[str, tuple[str, Path, int]] = {}
     by_path: dict[Path, str] = {}
     for row in rows if uploads else ():
         for source in (row.face, row.video):
             if isinstance(source, Path) and source not in by_path:
-                digest = by_path[source] = _digest(source)
+                digest = by_path[source] = file_digest(source)
                 if digest not in seen:
                     seen[digest] = (digest, source, source.stat().st_size)
     return BatchPlan(rows=tuple(rows), manifest_rows=total, uploads=tuple(seen.values()))

@@ -16,14 +16,16 @@ import io
 import os
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
+from ._account import FACE_SWAP_TASK_ROUTE
 from ._api import AsyncApi, SyncApi
 from ._batch import BatchEvent, BatchScheduler, Inputs, Settings, run_async, run_sync
+from ._batch_plan import JOURNAL_NAME, BatchPlan, Jobs, plan, quote_body, select
 from ._download import _TMP_NAME_BYTES, Destination, _clip, local_errors
 from ._resource import Resource
 from .errors import A2EError, InvalidInputError
@@ -31,21 +33,16 @@ from .errors import A2EError, InvalidInputError
 if TYPE_CHECKING:
     from ._account import Account, AsyncAccount
     from ._journal import Journal
-    from ._manifest import Job, Row
+    from ._manifest import Row
     from ._tasks import AsyncTasks, Tasks
     from ._uploads import AsyncUploads, Uploads
 
 __all__ = ["AsyncBatch", "Batch", "BatchReport", "BatchRow"]
 
-JOURNAL_NAME = ".a2e-batch.sqlite"
 REPORT_NAME = "report.csv"
-#: The route whose price ``max_credits`` asks A2E's quote for.
-FACE_SWAP_ROUTE = "/api/v1/userFaceSwapTask/add"
 #: Exit code of a run that left rows to do (BSD's EX_TEMPFAIL: try again later).
 EXIT_RERUN = 75
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Jobs = str | os.PathLike[str] | Iterable["Job | Mapping[str, Any]"]
 
 
 @frozen
@@ -89,22 +86,6 @@ class BatchReport:
         return 0
 
 
-def _shard(shard: object, batch_id: str | None) -> tuple[int, int] | None:
-    if shard is None:
-        return None
-    if isinstance(shard, str):
-        k, _, n = shard.partition("/")
-        shard = (int(k), int(n)) if k.isdigit() and n.isdigit() else None
-    if not (isinstance(shard, tuple) and len(shard) == 2 and all(isinstance(v, int) for v in shard)):
-        raise InvalidInputError(f"shard must be 'K/N' or (K, N), got {shard!r}")
-    k, n = shard
-    if not 0 <= k < n:
-        raise InvalidInputError(f"shard K/N needs 0 <= K < N, got {k}/{n}")
-    if batch_id is None:
-        raise InvalidInputError("a shard needs the batch id shared by every machine (batch_id=...)")
-    return k, n
-
-
 def _settings(concurrency: object, max_credits: object, task_timeout: object, poll: object) -> Settings:
     def number(value: object, what: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
@@ -139,17 +120,10 @@ class _Run:
         retry_failed: bool,
     ) -> None:
         from ._journal import Journal
-        from ._manifest import read_manifest, rows_from_jobs, shard_of
 
-        where = _shard(shard, batch_id)
-        if isinstance(jobs, str | os.PathLike):
-            rows = read_manifest(Path(jobs))
-        else:
-            rows = rows_from_jobs(jobs, Path.cwd())
-        if where is not None:
-            rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
+        rows, _ = select(jobs, shard, batch_id)
         self.rows: list[Row] = rows
-        self.out_dir = Destination.of(os.fspath(out_dir) + os.sep).prepare().folder
+        self.out_dir = Destination.of(os.fspath(out_dir) + os.sep).prepare().folder.absolute()
         self.journal_path = Path(journal) if journal is not None else self.out_dir / JOURNAL_NAME
         self.journal: Journal = Journal.open(self.journal_path, batch_id=batch_id)
         try:
@@ -178,19 +152,6 @@ class _Run:
             on_event=on_event,
         )
 
-    def quote_body(self) -> dict[str, Any]:
-        """A representative create body for the quote (only its pricing fields matter to A2E)."""
-        row = self.rows[0] if self.rows else None
-        return {
-            "name": "quote",
-            "face_url": row.face
-            if row is not None and isinstance(row.face, str)
-            else "https://example.com/face.jpg",
-            "video_url": row.video
-            if row is not None and isinstance(row.video, str)
-            else "https://example.com/video.mp4",
-        }
-
     def report(self, scheduler: BatchScheduler) -> BatchReport:
         by_key = {row.key: row for row in self.rows}
         lines = []
@@ -198,7 +159,7 @@ class _Run:
             row = by_key.get(record.key)
             if row is None:  # another shard's row, or one this manifest no longer lists
                 continue
-            note = next((s.note for s in scheduler.slots if s.key == record.key and s.note), None)
+            note = scheduler.slot(record.key).note if record.key in scheduler else None
             lines.append(
                 BatchRow(
                     line=record.line,
@@ -309,10 +270,9 @@ class Batch(Resource[SyncApi]):
         run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
         with run.journal:
             scheduler = run.scheduler(settings, self._api, on_event)
-            if settings.max_credits is not None:
-                scheduler.cost = self._cost(run)
-                if scheduler.cost is None:
-                    scheduler.balance(self._balance())
+            scheduler.cost = self._cost(run)  # also for the report's credits_spent
+            if settings.max_credits is not None and scheduler.cost is None:
+                scheduler.balance(self._balance())
             run_sync(
                 scheduler,
                 run.inputs,
@@ -326,9 +286,16 @@ class Batch(Resource[SyncApi]):
             )
             return run.report(scheduler)
 
+    def plan(
+        self, jobs: Jobs, *, shard: str | tuple[int, int] | None = None, batch_id: str | None = None
+    ) -> BatchPlan:
+        """What ``run`` would do, sending nothing: the rows checked (every problem with its line) and
+        the local files it would upload (once each, by content)."""
+        return plan(jobs, shard=shard, batch_id=batch_id)
+
     def _cost(self, run: _Run) -> float | None:
         try:
-            return self._account.quote(FACE_SWAP_ROUTE, run.quote_body()).credits
+            return self._account.quote(FACE_SWAP_TASK_ROUTE, quote_body(run.rows)).credits
         except A2EError:
             return None
 
@@ -370,10 +337,9 @@ class AsyncBatch(Resource[AsyncApi]):
         run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
         with run.journal:
             scheduler = run.scheduler(settings, self._api, on_event)
-            if settings.max_credits is not None:
-                scheduler.cost = await self._cost(run)
-                if scheduler.cost is None:
-                    scheduler.balance(await self._balance())
+            scheduler.cost = await self._cost(run)  # also for the report's credits_spent
+            if settings.max_credits is not None and scheduler.cost is None:
+                scheduler.balance(await self._balance())
             await run_async(
                 scheduler,
                 run.inputs,
@@ -387,9 +353,15 @@ class AsyncBatch(Resource[AsyncApi]):
             )
             return run.report(scheduler)
 
+    def plan(
+        self, jobs: Jobs, *, shard: str | tuple[int, int] | None = None, batch_id: str | None = None
+    ) -> BatchPlan:
+        """See ``Batch.plan`` (it sends nothing, so it is not awaited)."""
+        return plan(jobs, shard=shard, batch_id=batch_id)
+
     async def _cost(self, run: _Run) -> float | None:
         try:
-            return (await self._account.quote(FACE_SWAP_ROUTE, run.quote_body())).credits
+            return (await self._account.quote(FACE_SWAP_TASK_ROUTE, quote_body(run.rows))).credits
         except A2EError:
             return None
 
@@ -398,6 +370,3 @@ class AsyncBatch(Resource[AsyncApi]):
             return _coins(await self._account.credits())
         except A2EError:
             return None
-
-
-_ = Awaitable

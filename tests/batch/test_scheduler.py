@@ -132,13 +132,9 @@ def test_a_completed_task_is_downloaded_then_saved_and_a_failed_one_fails_its_ro
     s.saved(a.key, "/out/r1.mp4")
     failed = next(r for r in journal.rows() if r.key == b.key)
     assert (failed.state, failed.task_id) == ("failed", tid(2))
-    assert [e.kind for e in events if e.key in (a.key, b.key)] == [
-        "created",
-        "created",
-        "completed",
-        "failed",
-        "saved",
-    ]
+    kinds = [e.kind for e in events if e.key in (a.key, b.key)]
+    assert kinds == ["creating", "creating", "created", "created", "completed", "failed", "saved"]
+    assert events[-1].counts == {"pending": 4, "saved": 1, "failed": 1}  # each event carries the counts
 
 
 def test_busy_answers_slow_the_whole_batch_and_put_the_row_back(journal: Journal, wall: Wall) -> None:

@@ -198,14 +198,19 @@ def test_the_live_display_counts_rows_by_state_and_masks_the_key() -> None:
     out.notes = Console(file=screen, force_terminal=True, width=120)
     out.animate = True
     keys = ["a" * 16, "b" * 16, "c" * 16]
-    progress = BatchProgress(out, keys, {"c" * 16: "saved"}, 2.0, "sk_secret_key_0123")
+    progress = BatchProgress(out, keys, {"c" * 16: "saved"}, "sk_secret_key_0123")
+    assert progress.counts() == {"pending": 2, "in flight": 0, "completed": 0, "saved": 1, "failed": 0}
     with progress.shown():
-        progress(BatchEvent("created", keys[0], 2, "t1"))
-        progress(BatchEvent("created", keys[1], 3, "t2"))
+        progress(
+            BatchEvent("created", keys[0], 2, "t1", counts={"created": 2, "saved": 1}, credits_spent=2.0)
+        )
         assert progress.counts() == {"pending": 0, "in flight": 2, "completed": 0, "saved": 1, "failed": 0}
-        progress(BatchEvent("saved", keys[0], 2, "t1"))
-        progress(BatchEvent("failed", keys[1], 3, "t2", "moderation"))
-        progress(BatchEvent("paused", message="balance 0 for sk_secret_key_0123"))
+        progress(BatchEvent("saved", keys[0], 2, "t1", counts={"created": 1, "saved": 2}, credits_spent=4.0))
+        done = {"saved": 2, "failed": 1}
+        progress(BatchEvent("failed", keys[1], 3, "t2", "moderation", counts=done, credits_spent=4.0))
+        progress(
+            BatchEvent("paused", message="balance 0 for sk_secret_key_0123", counts=done, credits_spent=4.0)
+        )
     assert progress.counts() == {"pending": 0, "in flight": 0, "completed": 0, "saved": 2, "failed": 1}
     assert progress.spent() == 4.0
     shown = screen.getvalue()

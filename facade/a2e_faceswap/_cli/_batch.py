@@ -10,6 +10,7 @@ counts the rows and the uploads and asks A2E's quote (free), and sends nothing t
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,29 +47,23 @@ def _group(state: str) -> str:
 
 
 class BatchProgress:
-    """Rows by state, fed by ``on_event``: a live table on a terminal, one stderr line per event else.
+    """Rows by state, fed by ``on_event`` (each event carries the run's counts and credits spent): a
+    live table on a terminal, one stderr line per event else. ``known`` holds the states a resumed run
+    starts from (``states``), shown before the first event."""
 
-    ``known`` holds the states a resumed run starts from (``states``); ``cost`` the credits of one task
-    when A2E's quote told it (credits spent are then shown live)."""
-
-    def __init__(
-        self, out: Output, keys: Sequence[str], known: Mapping[str, str], cost: float | None, mask: str
-    ) -> None:
+    def __init__(self, out: Output, keys: Sequence[str], known: Mapping[str, str], mask: str) -> None:
         self._out = out
-        self._state = {key: known.get(key, "pending") for key in keys}
-        self._cost = cost
+        self._total = len(keys)
+        self._by_state: Mapping[str, int] = Counter(known.get(key, "pending") for key in keys)
+        self._spent: float | None = None
         self._mask = mask
-        self._created = 0
         self._start = time.monotonic()
         self._done_at_start = self.done()
         self.paused: str | None = None
         self._live: Any = None
 
     def counts(self) -> dict[str, int]:
-        counts = {name: 0 for name, _ in GROUPS}
-        for state in self._state.values():
-            counts[_group(state)] = counts.get(_group(state), 0) + 1
-        return counts
+        return {name: sum(self._by_state.get(state, 0) for state in members) for name, members in GROUPS}
 
     def done(self) -> int:
         counts = self.counts()
@@ -77,24 +72,21 @@ class BatchProgress:
     def eta(self) -> float | None:
         """Seconds left at this run's pace (rows saved or failed per second), when there is one."""
         finished = self.done() - self._done_at_start
-        left = len(self._state) - self.done()
+        left = self._total - self.done()
         elapsed = time.monotonic() - self._start
         if finished <= 0 or left <= 0 or elapsed <= 0:
             return None
         return left * elapsed / finished
 
     def spent(self) -> float | None:
-        return None if self._cost is None else self._cost * self._created
+        return self._spent
 
     def _text(self, text: str) -> str:
         return scrub(text, self._mask)
 
     def __call__(self, event: BatchEvent) -> None:
-        if event.key is not None and event.key in self._state:
-            self._state[event.key] = event.kind
-            if event.kind == "created":
-                self._created += 1
-        elif event.kind in ("paused", "budget"):
+        self._by_state, self._spent = event.counts, event.credits_spent
+        if event.kind in ("paused", "budget"):
             self.paused = event.message or event.kind
         if self._live is not None:
             self._live.update(self.table())
@@ -102,7 +94,7 @@ class BatchProgress:
         if event.key is None:
             self._out.note(f"batch {event.kind}: {self._text(event.message or '')}")
             return
-        line = f"[{self.done()}/{len(self._state)}] line {event.line}: {event.kind}"
+        line = f"[{self.done()}/{self._total}] line {event.line}: {event.kind}"
         if event.task_id:
             line += f" (task {event.task_id})"
         if event.message:
@@ -114,9 +106,7 @@ class BatchProgress:
         from rich.table import Table
 
         counts = self.counts()
-        table = Table(
-            box=box.SIMPLE, title=f"batch: {self.done()}/{len(self._state)} done", title_justify="left"
-        )
+        table = Table(box=box.SIMPLE, title=f"batch: {self.done()}/{self._total} done", title_justify="left")
         for name, _ in GROUPS:
             table.add_column(name, justify="right")
         table.add_column("credits", justify="right")
@@ -169,12 +159,8 @@ def run_batch(
     out = session.out
     checked = plan(manifest, shard=options.get("shard"), batch_id=options.get("batch_id"), uploads=False)
     known = states(out_dir, journal)
-    cost = None
-    if out.animate:  # the live table shows credits spent (a quote spends nothing)
-        quote = _tolerant(lambda: client.account.quote(FACE_SWAP_TASK_ROUTE, checked.quote_body()))
-        cost = None if quote is None else quote.credits
     keys = [row.key for row in checked.rows]
-    progress = BatchProgress(out, keys, known, cost, session.secret() or "")
+    progress = BatchProgress(out, keys, known, session.secret() or "")
     out.note(
         f"batch {manifest}: {len(keys)} row(s)"
         + (f" of {checked.manifest_rows} (shard {options['shard']})" if options.get("shard") else "")
