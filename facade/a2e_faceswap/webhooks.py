@@ -15,7 +15,9 @@ From any web framework (Flask, Django...), in the view::
     # event.task_id, event.event, event.status, event.task (or None)
 
 ``app(token, on_event=..., queue=...)`` is a ready receiver: a Starlette ASGI app (the ``webhooks``
-extra) to mount in FastAPI/Starlette or serve with uvicorn. This module itself imports no web framework.
+extra) to mount in FastAPI/Starlette or serve with uvicorn. ``Listener(token)`` serves one on a local
+port (or feeds one you mount) and lets ``tasks.wait(task, events=listener)`` wake on its events, with
+polling kept as the safety net. This module itself imports no web framework.
 
 **The payload is not documented by A2E.** ``parse`` accepts these assumed shapes (an object at the
 top, the rest tolerated):
@@ -48,9 +50,13 @@ if TYPE_CHECKING:
 
     from starlette.applications import Starlette
 
+    from ._webhook_listener import Listener, Watch
+
 __all__ = [
     "HEADER",
     "MAX_BODY",
+    "Listener",
+    "Watch",
     "WebhookEvent",
     "app",
     "parse",
@@ -215,3 +221,11 @@ def app(
     from ._webhook_app import build
 
     return build(token, on_event=on_event, queue=queue, max_body=max_body)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Listener", "Watch"):  # on first use: it brings asyncio and threading
+        from . import _webhook_listener
+
+        return getattr(_webhook_listener, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

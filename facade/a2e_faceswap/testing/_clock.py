@@ -1,6 +1,7 @@
 """The simulator's clock: simulated time runs ``speed`` times faster than real time, plus manual jumps.
 
-Nothing ticks in the background. Every record stores the simulated second it was created at, and its
+Nothing ticks in the background (the webhook sender, ``_webhooks``, sleeps on it and is woken by
+``advance()``). Every record stores the simulated second it was created at, and its
 state is worked out from the clock whenever it is read, so a test that advances the clock by an hour
 sees an hour's worth of progress on its next request.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -26,6 +28,7 @@ class SimClock:
         self._speed = float(speed)
         self._real_start = time.monotonic()
         self._offset = 0.0
+        self._listeners: list[Callable[[], None]] = []
         #: The wall-clock instant simulated second 0 stands for (used for the records' timestamps).
         self.epoch = (epoch or datetime.now(UTC)).astimezone(UTC)
 
@@ -44,6 +47,7 @@ class SimClock:
             self._offset += (now_real - self._real_start) * self._speed
             self._real_start = now_real
             self._speed = float(value)
+        self._moved()
 
     def now(self) -> float:
         """Simulated seconds elapsed since the clock was created."""
@@ -56,6 +60,15 @@ class SimClock:
             raise ValueError(f"cannot move the clock backwards ({seconds} s)")
         with self._lock:
             self._offset += seconds
+        self._moved()
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each ``advance()`` or speed change (the webhook sender sleeps on it)."""
+        self._listeners.append(listener)
+
+    def _moved(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
 
     def timestamp(self, sim_seconds: float) -> str:
         """The ISO 8601 UTC text A2E uses (millisecond precision, ``Z`` suffix) for a simulated instant."""

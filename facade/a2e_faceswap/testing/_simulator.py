@@ -19,6 +19,7 @@ from a2e_faceswap.testing._results import result_bytes, result_sha256
 from a2e_faceswap.testing._server import ConnectionRegistry, ServerThread
 from a2e_faceswap.testing._state import DEFAULT_FAILURE_CODE, DEFAULT_FAILURE_MESSAGE, SimState
 from a2e_faceswap.testing._stats import SimStats
+from a2e_faceswap.testing._webhooks import WebhookFaults, WebhookSender
 
 if TYPE_CHECKING:
     from a2e_faceswap import A2E, AsyncA2E
@@ -79,6 +80,9 @@ class Simulator:
       delay of a SLOW fault.
     - ``host`` / ``port``: where to listen (port 0: a free port, read back after start).
     - ``in_process``: serve in process instead (see above).
+    - ``webhooks_to_loopback``: deliver the webhooks of tasks created with a ``webhook_url`` on a
+      loopback host (the only hosts it ever calls); ``webhook_faults`` sets their faults. Payload and
+      faults: ``a2e_faceswap.testing._webhooks``; outcomes in ``stats.webhooks``.
     - ``start_time``: the wall-clock instant simulated second 0 stands for in timestamps (default: now);
       with it, ``speed=0`` and a seed, every answer is the same from run to run.
     """
@@ -104,6 +108,7 @@ class Simulator:
         start_time: datetime | None = None,
         upload_expires_in: int = 3600,
         in_process: bool = False,
+        webhooks_to_loopback: bool = False,
     ) -> None:
         if task_seconds <= 0 or preview_seconds <= 0:
             raise ValueError("task_seconds and preview_seconds must be > 0")
@@ -128,6 +133,13 @@ class Simulator:
             costs=dict(DEFAULT_COSTS if costs is None else costs),
         )
         self._state.upload_expires_in = upload_expires_in
+        #: Faults of webhook deliveries (``add(kind, probability)``, ``script([...])``).
+        self.webhook_faults = WebhookFaults(seed)
+        self._webhooks = WebhookSender(
+            clock=self.clock, stats=self.stats, faults=self.webhook_faults, to_loopback=webhooks_to_loopback
+        )
+        self._webhooks.render = self._state.webhook_record
+        self._state.webhooks = self._webhooks
         #: Bearer token of the default account.
         self.token = self._state.add_account(credits)
         self._settings = AppSettings(
@@ -170,6 +182,7 @@ class Simulator:
     def stop(self) -> None:
         """Stop the server: slow answers are cut short, open connections closed, the thread joined."""
         self._stopping.set()
+        self._webhooks.stop()
         if self._server is not None:
             self._server.stop()
 

@@ -15,10 +15,13 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, unquote
 
 from a2e_faceswap.testing._clock import SimClock
+
+if TYPE_CHECKING:
+    from a2e_faceswap.testing._webhooks import WebhookSender
 
 ID_PATTERN = re.compile(r"[0-9a-f]{24}")
 
@@ -131,6 +134,8 @@ class SimTask(SimJob):
     model_version: str | None = None
     video_seconds: int = 0
     sequence: int = 0
+    webhook_url: str | None = None
+    webhook_token: str | None = None
 
     def result_url(self, status: str, base_url: str) -> str:
         return f"{base_url}/results/{self.id}.mp4" if status == COMPLETED else ""
@@ -227,6 +232,8 @@ class SimState:
         self._uploads: dict[str, Upload] = {}
         self._failures: deque[tuple[str, str]] = deque()
         self._sequence = 0
+        #: Sends the webhook of each task created with a ``webhook_url`` (set by the simulator).
+        self.webhooks: WebhookSender | None = None
 
     # ------------------------------------------------------------------ accounts
     def add_account(self, credits: int) -> str:
@@ -353,14 +360,23 @@ class SimState:
                 model_version=body.get("model_version"),
                 video_seconds=3 + int(task_id[-2:], 16) % 28,
                 sequence=self._sequence,
+                webhook_url=body.get("webhook_url") or None,
+                webhook_token=body.get("webhook_token") or None,
             )
             account.tasks[task.id] = task
             self._jobs[task.id] = task
+            if task.webhook_url and self.webhooks is not None:
+                self.webhooks.track(task)
             return task.wire(self.clock, self.base_url, "add"), task.name
 
     def task(self, account: Account, task_id: str) -> dict[str, Any]:
         with self.lock:
             task = _owned(account.tasks, task_id, "task")
+            return task.wire(self.clock, self.base_url, "detail")
+
+    def webhook_record(self, task: SimTask) -> dict[str, Any]:
+        """The task's detail record now, for a webhook's payload."""
+        with self.lock:
             return task.wire(self.clock, self.base_url, "detail")
 
     def delete_task(self, account: Account, task_id: str) -> None:

@@ -29,6 +29,7 @@ class SimStats:
         self._tasks: Counter[str] = Counter()
         self._faults: Counter[tuple[str, FaultKind]] = Counter()
         self._violations: list[str] = []
+        self._webhooks: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ reading
     @property
@@ -51,6 +52,13 @@ class SimStats:
     def faults_injected(self) -> Counter[tuple[str, FaultKind]]:
         with self._lock:
             return Counter(self._faults)
+
+    @property
+    def webhooks(self) -> Counter[str]:
+        """Webhook POSTs by outcome (``delivered``, ``rejected``, ``unreachable``), ``skipped`` URLs and
+        the faults drawn, by kind (``dropped``, ``delayed``...; see ``_webhooks``)."""
+        with self._lock:
+            return Counter(self._webhooks)
 
     @property
     def contract_violations(self) -> list[str]:
@@ -80,6 +88,10 @@ class SimStats:
         with self._lock:
             self._faults[(route, kind)] += 1
 
+    def record_webhook(self, outcome: str) -> None:
+        with self._lock:
+            self._webhooks[outcome] += 1
+
     def record_violations(self, messages: list[str]) -> None:
         with self._lock:
             self._violations.extend(messages)
@@ -89,11 +101,12 @@ class SimStats:
             return self._violations[index:]
 
     def reset(self) -> None:
-        """Forget the request, task and fault counters (contract violations are kept)."""
+        """Forget the request, task, fault and webhook counters (contract violations are kept)."""
         with self._lock:
             self._requests.clear()
             self._tasks.clear()
             self._faults.clear()
+            self._webhooks.clear()
 
     def __repr__(self) -> str:
         requests = sum(self.requests.values())
