@@ -41,6 +41,8 @@ from .models import ActiveTask, RunResult, Task, TaskPage
 if TYPE_CHECKING:
     from a2e_api.models import BatchDetailRequest, TaskRecordsResponse
 
+    from ._webhook_listener import Listener
+
 __all__ = ["AsyncTasks", "Tasks"]
 
 TASK_WAIT_TIMEOUT = 3600.0
@@ -211,12 +213,16 @@ class Tasks(Resource[SyncApi]):
         poll_interval: float = TASK_POLL_INTERVAL,
         on_update: Callable[[Task], object] | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
+        events: Listener | None = None,
     ) -> Task:
         """Poll ``get_task`` until the task completes (returned) or fails (``TaskFailedError``).
 
         ``timeout`` is the overall deadline in seconds (``WaitTimeoutError``; the task is left alone),
         ``request_timeout`` the per-request one, clipped for each poll to the time left before the
-        deadline (see ``_polling``); ``on_update(task)`` runs on every status change.
+        deadline (see ``_polling``); ``on_update(task)`` runs on every status change. With ``events``
+        (a ``webhooks.Listener`` the task's ``webhook_url`` points at) an event for the task ends the
+        current sleep and the task is read at once; polling stays the safety net, so give a long
+        ``poll_interval`` (see ``_waiting``).
         """
         subject = _subject(task)
         task_id = subject[0]
@@ -225,7 +231,9 @@ class Tasks(Resource[SyncApi]):
             answer = self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        return wait_sync(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)
+        return wait_sync(
+            self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout, events
+        )
 
     def download(
         self,
@@ -391,8 +399,9 @@ class AsyncTasks(Resource[AsyncApi]):
         poll_interval: float = TASK_POLL_INTERVAL,
         on_update: Callable[[Task], object] | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
+        events: Listener | None = None,
     ) -> Task:
-        """Poll ``get_task`` until the task completes or fails (see ``Tasks.wait``).
+        """Poll ``get_task`` until the task completes or fails (see ``Tasks.wait``, also for ``events``).
 
         ``on_update`` may be a plain function or a coroutine function."""
         subject = _subject(task)
@@ -402,7 +411,9 @@ class AsyncTasks(Resource[AsyncApi]):
             answer = await self._api.call(endpoints.GET_TASK, timeout, retry=False, field_id=task_id)
             return Task.from_wire(answer.data.to_dict())
 
-        return await wait_async(self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout)
+        return await wait_async(
+            self._api, fetch, subject, timeout, poll_interval, on_update, request_timeout, events
+        )
 
     async def download(
         self,

@@ -31,6 +31,11 @@ before the deadline. A poll sent in the last ``min_request_timeout`` seconds (``
 reaches ``deadline + min_request_timeout``: no floor past the deadline. The transport makes a request
 timeout bound the whole attempt (connect to last byte, see ``_reading.Deadline``), so a wait ends by
 its deadline plus ``MIN_POLL_TIMEOUT`` (and the time to raise), whatever the server does.
+
+With webhook events (``events=``, a ``webhooks.Listener``), each sleep ends early when an event for the
+subject (or an unreadable delivery) arrives; nothing else changes. The next step is still a poll, so an
+event is never a result: a duplicate or early one costs one read and the wait goes on, and a lost one
+costs only time, as the polling goes on at its own (preferably long) interval.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from .models import Preview, Task
 if TYPE_CHECKING:
     from ._api import AsyncApi, SyncApi
     from ._types import TimeoutArg
+    from ._webhook_listener import Listener, Watch
 
 __all__ = [
     "MIN_POLL_TIMEOUT",
@@ -215,6 +221,17 @@ def _machine(api: SyncApi | AsyncApi, subject_id: str, timeout: float | None, po
     return WaitMachine(subject_id, now=api.now(), timeout=timeout, poll_interval=poll, retry=api.config.retry)
 
 
+def watch_of(events: Listener | None, subject_id: str) -> Watch | None:
+    """The watch a wait sleeps on, or ``None`` without events."""
+    if events is None:
+        return None
+    from ._webhook_listener import Listener
+
+    if not isinstance(events, Listener):
+        raise InvalidInputError(f"events must be a webhooks.Listener, got {type(events).__name__}")
+    return events.watch(subject_id)
+
+
 def _note(decision: Decision[R]) -> R | None:
     record = decision.notify
     if record is not None:
@@ -230,11 +247,14 @@ def wait_sync(
     poll_interval: float,
     on_update: Callable[[R], object] | None,
     request_timeout: TimeoutArg,
+    events: Listener | None = None,
 ) -> R:
     """Poll with ``fetch(timeout)`` (one request, that timeout) until the machine returns or raises.
-    ``subject``: the id waited on, and its record when the caller has one (judged first)."""
+    ``subject``: the id waited on, and its record when the caller has one (judged first); ``events``
+    cut sleeps short (module docstring)."""
     subject_id, known = subject
     machine: WaitMachine[R] = _machine(api, subject_id, timeout, poll_interval)
+    watch = watch_of(events, subject_id)
     default = api.timeout_for(request_timeout)
     decision = machine.start(known, api.now())
     while True:
@@ -245,7 +265,10 @@ def wait_sync(
             return decision.record
         if isinstance(decision, Fail):
             raise decision.error
-        api.sleep(decision.seconds)
+        if watch is None:
+            api.sleep(decision.seconds)
+        else:
+            watch.sleep(decision.seconds)
         try:
             decision = machine.observe(fetch(machine.request_timeout(api.now(), default)), api.now())
         except A2EError as error:
@@ -260,10 +283,12 @@ async def wait_async(
     poll_interval: float,
     on_update: Callable[[R], object] | None,
     request_timeout: TimeoutArg,
+    events: Listener | None = None,
 ) -> R:
     """``wait_sync``, awaited; ``on_update`` may be a coroutine function."""
     subject_id, known = subject
     machine: WaitMachine[R] = _machine(api, subject_id, timeout, poll_interval)
+    watch = watch_of(events, subject_id)
     default = api.timeout_for(request_timeout)
     decision = machine.start(known, api.now())
     while True:
@@ -276,7 +301,10 @@ async def wait_async(
             return decision.record
         if isinstance(decision, Fail):
             raise decision.error
-        await api.sleep(decision.seconds)
+        if watch is None:
+            await api.sleep(decision.seconds)
+        else:
+            await watch.sleep_async(decision.seconds)
         try:
             decision = machine.observe(await fetch(machine.request_timeout(api.now(), default)), api.now())
         except A2EError as error:

@@ -83,8 +83,9 @@ class Listener:
             if event.task_id is None:
                 self._last_unreadable = self._sequence
             else:
-                self._last_for[event.task_id] = self._sequence
-                self._last_for.move_to_end(event.task_id)
+                key = event.task_id.lower()  # ObjectIds ignore case; a wait's id is lowercase
+                self._last_for[key] = self._sequence
+                self._last_for.move_to_end(key)
                 if len(self._last_for) > MAX_TASKS:
                     self._last_for.popitem(last=False)
             self._kept.append(event)
@@ -103,7 +104,7 @@ class Listener:
     def watch(self, task_id: str) -> Watch:
         """What a wait on ``task_id`` sleeps on."""
         with self._lock:
-            return Watch(self, task_id, self._last_unreadable)
+            return Watch(self, task_id.lower(), self._last_unreadable)
 
     def _newer(self, task_id: str, seen: int, unreadable_seen: int) -> tuple[bool, int, int]:
         last = self._last_for.get(task_id, 0)
