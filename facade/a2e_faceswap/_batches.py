@@ -10,11 +10,9 @@ could not be settled): run again to continue.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,7 +24,7 @@ from ._account import FACE_SWAP_TASK_ROUTE
 from ._api import AsyncApi, SyncApi
 from ._batch import BatchEvent, BatchScheduler, Inputs, Settings, run_async, run_sync
 from ._batch_plan import JOURNAL_NAME, BatchPlan, Jobs, plan, quote_body, select
-from ._download import _TMP_NAME_BYTES, Destination, _clip, local_errors
+from ._download import Destination, local_errors, remove_leftovers
 from ._resource import Resource
 from .errors import A2EError, InvalidInputError
 
@@ -136,7 +134,7 @@ class _Run:
         self.inputs = Inputs(rows, self.journal)
         self.outputs = {row.key: row.output for row in rows}
         # the journal's lock is ours: no run of this batch is writing these
-        _sweep_parts([self.out_dir / output for output in (*self.outputs.values(), REPORT_NAME)])
+        remove_leftovers([self.out_dir / output for output in (*self.outputs.values(), REPORT_NAME)])
 
     def scheduler(
         self, settings: Settings, api: SyncApi | AsyncApi, on_event: Callable[[BatchEvent], object] | None
@@ -215,25 +213,6 @@ class _Run:
         with local_errors("write", path):
             temporary.write_text(buffer.getvalue(), encoding="utf-8")
             temporary.replace(path)
-
-
-_HEX = re.compile("[0-9a-f]{8}")
-
-
-def _sweep_parts(targets: list[Path]) -> None:
-    """Remove the partial downloads of ``targets`` that a killed run left (``_download``'s temporary
-    names, ``.<name>.<8 hex>.part``); each folder is listed once."""
-    wanted: dict[Path, set[str]] = {}
-    for target in targets:
-        wanted.setdefault(target.parent, set()).add(f".{_clip(target.name, _TMP_NAME_BYTES)}")
-    for folder, prefixes in wanted.items():
-        with contextlib.suppress(OSError), os.scandir(folder) as entries:
-            for entry in entries:
-                name = entry.name  # prefix + "." + 8 hex + ".part"
-                ours = name.endswith(".part") and name[-14:-13] == "." and name[:-14] in prefixes
-                if ours and _HEX.fullmatch(name[-13:-5]) and entry.is_file(follow_symlinks=False):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
 
 
 def _coins(credits: object) -> float | None:

@@ -63,7 +63,7 @@ import stat
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
@@ -101,6 +101,7 @@ __all__ = [
     "download_sync",
     "expected_size",
     "local_errors",
+    "remove_leftovers",
     "result_name",
 ]
 
@@ -213,7 +214,7 @@ class Destination:
                 f"not a directory: {str(self.folder)!r}", filename=str(self.folder), errno=errno.ENOTDIR
             )
         with local_errors("write in", self.folder):
-            fd, probe = _create_temp(self.folder, "probe")
+            fd, probe = _create_temp(self.folder, _PROBE)
             os.close(fd)
             probe.unlink()
         if self.name is not None:
@@ -246,6 +247,27 @@ def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+
+
+_HEX = re.compile("[0-9a-f]{8}")
+_PROBE = "probe"
+
+
+def remove_leftovers(targets: Iterable[Path]) -> None:
+    """Remove what a killed process left next to ``targets``: their partial downloads and the folders'
+    write probes (``_create_temp``'s names, ``.<name>.<8 hex>.part``); each folder is listed once. For a
+    caller that knows no other download of these targets runs (the batch, under its journal's lock)."""
+    wanted: dict[Path, set[str]] = {}
+    for target in targets:
+        wanted.setdefault(target.parent, {f".{_PROBE}"}).add(f".{_clip(target.name, _TMP_NAME_BYTES)}")
+    for folder, prefixes in wanted.items():
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name  # prefix + "." + 8 hex + ".part"
+                ours = name.endswith(".part") and name[-14:-13] == "." and name[:-14] in prefixes
+                if ours and _HEX.fullmatch(name[-13:-5]) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 # ------------------------------------------------------------------ pace
