@@ -18,6 +18,7 @@ import sys
 import time
 
 import base_install
+import batch
 import download_memory
 import fanout
 import httpx
@@ -82,6 +83,8 @@ def run(quick: bool) -> list[Figure]:
     figures.append(polling.measure())
     step("download memory")
     figures.append(download_memory.measure(size=(64 << 20) if quick else download_memory.GIB))
+    step("batch: requests per row, wall time, peak RSS, resume")
+    figures += batch.measure(quick)
     step("base install (fresh venv, pip install .)")
     figures += base_install.measure()
     step("import time (fresh venv, pip install .)")
