@@ -1,28 +1,36 @@
-"""``A2E`` and ``AsyncA2E``: configuration, the connection pool, and the resources."""
+"""``A2E`` and ``AsyncA2E``: configuration, the connection pool, and the resources.
+
+Each resource (``client.tasks`` ...) is made, and its module imported, on first use: ``from a2e_faceswap
+import A2E`` loads only the request machinery (the import-time figure of ``make bench``).
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 import httpx
 
-from ._account import Account, AsyncAccount
 from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
-from ._batches import AsyncBatch, Batch
-from ._faces import AsyncFaces, Faces
 from ._logging import RequestLog, redact_headers, setup_from_env
 from ._pools import LoopPools, OneLoopPool
-from ._previews import AsyncPreviews, Previews
 from ._retry import RetryPolicy
-from ._tasks import AsyncTasks, Tasks
 from ._types import NOT_GIVEN, NotGiven, TimeoutArg
-from ._uploads import AsyncUploads, Uploads
 from ._validation import check_request_timeout, resolve_base_url
 from .errors import AuthenticationError, InvalidInputError
+
+if TYPE_CHECKING:
+    from ._account import Account, AsyncAccount
+    from ._batches import AsyncBatch, Batch
+    from ._faces import AsyncFaces, Faces
+    from ._previews import AsyncPreviews, Previews
+    from ._tasks import AsyncTasks, Tasks
+    from ._uploads import AsyncUploads, Uploads
 
 __all__ = ["A2E", "DEFAULT_TIMEOUT", "AsyncA2E"]
 
@@ -117,10 +125,36 @@ def _check_options(timeout: TimeoutArg, max_retries: int | NotGiven) -> None:
         RetryPolicy(max_retries=max_retries)
 
 
+#: Each resource: its module, its class (``Async`` + it for ``AsyncA2E``), the resources it is made with.
+_RESOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "uploads": ("._uploads", "Uploads", ()),
+    "faces": ("._faces", "Faces", ("uploads",)),
+    "previews": ("._previews", "Previews", ("uploads",)),
+    "tasks": ("._tasks", "Tasks", ("uploads",)),
+    "account": ("._account", "Account", ()),
+    "batch": ("._batches", "Batch", ("tasks", "uploads", "account")),
+}
+
+_MAKING = threading.RLock()
+
+
 class _ClientBase:
-    """What both clients show: their settings, and a repr without the token."""
+    """What both clients show: their settings, a repr without the token, and the resources, each made
+    on first use (see the module docstring)."""
 
     _api: SyncApi | AsyncApi
+    _PREFIX = ""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _RESOURCES:  # only called for a name not found otherwise
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with _MAKING:  # one resource per client, whichever thread asks first
+            if name not in self.__dict__:
+                module, cls, needs = _RESOURCES[name]
+                make = getattr(importlib.import_module(module, __package__), self._PREFIX + cls)
+                # later reads find it in the instance and do not come here
+                self.__dict__[name] = make(self._api, *(getattr(self, need) for need in needs))
+            return self.__dict__[name]
 
     @property
     def base_url(self) -> str:
@@ -201,12 +235,6 @@ class A2E(_ClientBase):
 
     def _bind(self, api: SyncApi) -> None:
         self._api = api
-        self.uploads = Uploads(api)
-        self.faces = Faces(api, self.uploads)
-        self.previews = Previews(api, self.uploads)
-        self.tasks = Tasks(api, self.uploads)
-        self.account = Account(api)
-        self.batch = Batch(api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -247,6 +275,7 @@ class AsyncA2E(_ClientBase):
     account: AsyncAccount
     batch: AsyncBatch
     _api: AsyncApi
+    _PREFIX = "Async"
 
     def __init__(
         self,
@@ -272,12 +301,6 @@ class AsyncA2E(_ClientBase):
 
     def _bind(self, api: AsyncApi) -> None:
         self._api = api
-        self.uploads = AsyncUploads(api)
-        self.faces = AsyncFaces(api, self.uploads)
-        self.previews = AsyncPreviews(api, self.uploads)
-        self.tasks = AsyncTasks(api, self.uploads)
-        self.account = AsyncAccount(api)
-        self.batch = AsyncBatch(api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
