@@ -67,26 +67,30 @@ def clip_timeout(timeout: RequestTimeout, limit: float) -> RequestTimeout:
     if timeout is None:
         return limit
     if isinstance(timeout, httpx.Timeout):
-        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if all(p is not None and p <= limit for p in parts):
-            return timeout  # nothing to clip (the usual case when a request is sent)
+        connect, read, write, pool = timeout.connect, timeout.read, timeout.write, timeout.pool
+        if (  # nothing to clip: the usual case when a request is sent (written out: every call)
+            connect is not None
+            and read is not None
+            and write is not None
+            and pool is not None
+            and max(connect, read, write, pool) <= limit
+        ):
+            return timeout
 
         def part(value: float | None) -> float:
             return limit if value is None else min(value, limit)
 
-        return httpx.Timeout(
-            connect=part(timeout.connect),
-            read=part(timeout.read),
-            write=part(timeout.write),
-            pool=part(timeout.pool),
-        )
+        return httpx.Timeout(connect=part(connect), read=part(read), write=part(write), pool=part(pool))
     return min(timeout, limit)
 
 
 def attempt_limit(timeout: RequestTimeout) -> float | None:
     """How long one attempt may take as a whole (see the module rules)."""
     if isinstance(timeout, httpx.Timeout):
-        parts = [p for p in (timeout.connect, timeout.read, timeout.write, timeout.pool) if p is not None]
+        connect, read, write, pool = timeout.connect, timeout.read, timeout.write, timeout.pool
+        if connect is not None and read is not None and write is not None and pool is not None:
+            return max(connect, read, write, pool)  # the usual case
+        parts = [p for p in (connect, read, write, pool) if p is not None]
         return max(parts) if parts else None
     return timeout
 
