@@ -276,11 +276,13 @@ class Tasks(Resource[SyncApi]):
         on_update: Callable[[Task], object] | None = None,
         on_progress: OnProgress | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
+        events: Listener | None = None,
     ) -> RunResult:
         """Create a task, wait for it, and download the result if ``download_to`` is given.
 
         ``download_to`` is checked (and its directory made) before the task is created; an error after
-        that carries the paid task's id in ``error.task_id``, with a note on how to resume."""
+        that carries the paid task's id in ``error.task_id``, with a note on how to resume. ``events``
+        goes to the wait (see ``wait``): pass ``webhook_url=listener.url`` and the listener's token."""
         if download_to is not None:
             Destination.of(download_to).prepare()
         task = self.create(
@@ -300,6 +302,7 @@ class Tasks(Resource[SyncApi]):
                 poll_interval=poll_interval,
                 on_update=on_update,
                 request_timeout=request_timeout,
+                events=events,
             )
             if download_to is None:
                 return RunResult(task=task)
@@ -452,6 +455,7 @@ class AsyncTasks(Resource[AsyncApi]):
         on_update: Callable[[Task], object] | None = None,
         on_progress: OnProgress | None = None,
         request_timeout: TimeoutArg = NOT_GIVEN,
+        events: Listener | None = None,
     ) -> RunResult:
         """Create a task, wait for it, and download the result if ``download_to`` is given (see
         ``Tasks.run``: the path is checked before paying; later errors carry the task's id)."""
@@ -474,6 +478,7 @@ class AsyncTasks(Resource[AsyncApi]):
                 poll_interval=poll_interval,
                 on_update=on_update,
                 request_timeout=request_timeout,
+                events=events,
             )
             if download_to is None:
                 return RunResult(task=task)
