@@ -102,6 +102,18 @@ def _raw_status(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+def _progress(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields ``Task``, ``Preview`` and ``ActiveTask`` read alike from the wire."""
+    status = data.get("current_status")
+    return {
+        "status": TaskStatus.parse(status),
+        "raw_status": _raw_status(status),
+        "result_url": _parsing.result_url(data.get("result_url")),
+        "error_code": _parsing.error_code(data.get("error_code")),
+        "failure_message": _parsing.first_text(data, "faild_message", "failed_message"),
+    }
+
+
 # ------------------------------------------------------------------ to_dict / from_dict
 
 _Decode = Callable[[str, object], Any]
@@ -321,15 +333,11 @@ class Task(_Progress):
         """Build from a task record as A2E sends it (never raises on odd values)."""
         return cls(
             id=_parsing.text(data.get("_id")) or "",
-            status=TaskStatus.parse(data.get("current_status")),
-            raw_status=_raw_status(data.get("current_status")),
+            **_progress(data),
             name=_parsing.text(data.get("name")),
             face_url=_parsing.text(data.get("face_url")),
             video_url=_parsing.text(data.get("video_url")),
             duration=_parsing.number(data.get("duration")),
-            result_url=_parsing.result_url(data.get("result_url")),
-            error_code=_parsing.error_code(data.get("error_code")),
-            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
             created_at=_parsing.timestamp(data.get("createdAt")),
             updated_at=_parsing.timestamp(data.get("updatedAt")),
             initialized_at=_parsing.timestamp(data.get("initialized_time")),
@@ -358,14 +366,10 @@ class Preview(_Progress):
     def from_wire(cls, data: Mapping[str, Any]) -> Preview:
         return cls(
             id=_parsing.text(data.get("_id")) or "",
-            status=TaskStatus.parse(data.get("current_status")),
-            raw_status=_raw_status(data.get("current_status")),
-            result_url=_parsing.result_url(data.get("result_url")),
+            **_progress(data),
             face_url=_parsing.text(data.get("face_url")),
             video_url=_parsing.text(data.get("video_url")),
             user_id=_parsing.text(data.get("user_id")),
-            error_code=_parsing.error_code(data.get("error_code")),
-            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
             raw=data,
         )
 
@@ -385,15 +389,7 @@ class ActiveTask(_Progress):
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> ActiveTask:
-        return cls(
-            id=_parsing.text(data.get("_id")),
-            status=TaskStatus.parse(data.get("current_status")),
-            raw_status=_raw_status(data.get("current_status")),
-            result_url=_parsing.result_url(data.get("result_url")),
-            error_code=_parsing.error_code(data.get("error_code")),
-            failure_message=_parsing.first_text(data, "faild_message", "failed_message"),
-            raw=data,
-        )
+        return cls(id=_parsing.text(data.get("_id")), **_progress(data), raw=data)
 
 
 @frozen(kw_only=True)
