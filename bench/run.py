@@ -26,6 +26,7 @@ import import_time
 import overhead
 import polling
 import sim_capacity
+import webhooks
 from _harness import ROOT, Figure, fmt, simulator_process
 from a2e_faceswap import __version__
 
@@ -85,6 +86,8 @@ def run(quick: bool) -> list[Figure]:
     figures.append(download_memory.measure(size=(64 << 20) if quick else download_memory.GIB))
     step("batch: requests per row, wall time, peak RSS, resume")
     figures += batch.measure(quick)
+    step("webhooks: lag to wait() and status reads, webhooks beside polling")
+    figures += webhooks.measure(quick)
     step("base install (fresh venv, pip install .)")
     figures += base_install.measure()
     step("import time (fresh venv, pip install .)")
