@@ -31,13 +31,20 @@ Rules (the README's Batch section says them for users):
   comes from A2E's quote when it answers one; otherwise the balance is read before the run and at each
   status read, and creation stops once the credits spent reach the limit: that can overshoot by at
   most the tasks created between two balance reads (at most ``concurrency`` tasks' cost).
+* Webhooks (``Settings.events``, a ``webhooks.Listener`` the creates point at): the statuses of all
+  tasks in flight are read only every ``FALLBACK_FACTOR`` (10) times ``poll_interval``, the safety net
+  for lost deliveries; ``evented(task_ids)`` asks for a read of exactly the evented tasks still in
+  flight, all in one request (``evented(None)``: a delivery verified but unreadable, so every task in
+  flight is read once). The record read is the truth: an early event (still processing) or a
+  duplicate (the row already moved on) changes nothing. The drivers hand over the listener's events
+  before each decision and sleep on its ``Inbox``.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +78,7 @@ if TYPE_CHECKING:
     from ._manifest import Row
     from ._tasks import AsyncTasks, Tasks
     from ._uploads import AsyncUploads, Uploads
+    from ._webhook_listener import Inbox
 
 __all__ = [
     "BatchEvent",
@@ -91,6 +99,8 @@ RESOLVE_RETRY = 30.0
 RESOLVE_TRIES = 5
 
 IN_FLIGHT = ("creating", "created", "doubt")
+#: With webhooks, the periodic status read comes every FALLBACK_FACTOR times poll_interval.
+FALLBACK_FACTOR = 10
 
 
 @frozen
@@ -99,6 +109,13 @@ class Settings:
     max_credits: float | None = None
     task_timeout: float = 7200.0
     poll_interval: float = 5.0
+    #: the creates carry a webhook_url: statuses are read on events, periodically only as a fallback
+    events: bool = False
+
+    @property
+    def read_interval(self) -> float:
+        """Seconds between two periodic reads of every task in flight."""
+        return self.poll_interval * (FALLBACK_FACTOR if self.events else 1)
 
 
 @frozen
@@ -203,7 +220,7 @@ class BatchScheduler:
         self._on_event = on_event
         self._slots: dict[str, _Slot] = {}
         self._by_state: dict[str, dict[str, _Slot]] = {state: {} for state in STATES}
-        self._by_task: dict[str, _Slot] = {}
+        self._by_task: dict[str, _Slot] = {}  # by lowercase task id (events carry ids in any case)
         for record in journal.rows():  # in line order
             slot = _Slot(
                 key=record.key,
@@ -220,8 +237,9 @@ class BatchScheduler:
             self._slots[slot.key] = slot
             self._by_state.setdefault(slot.state, {})[slot.key] = slot
             if slot.task_id is not None:
-                self._by_task[slot.task_id] = slot
+                self._by_task[slot.task_id.lower()] = slot
         self._next_read = 0.0
+        self._evented: dict[str, None] = {}  # task ids to read now, in order (a set)
         self._backoff_until = 0.0
         self._busy_in_a_row = 0
         self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
@@ -280,9 +298,16 @@ class BatchScheduler:
             return Resolve(ripe)
         running = tuple(s.task_id for s in self._by_state["created"].values() if s.task_id)
         if running and now >= self._next_read:
-            self._next_read = now + self._settings.poll_interval
+            self._next_read = now + self._settings.read_interval
+            self._evented.clear()  # this read covers them
             self._balance_due = self._settings.max_credits is not None and self.cost is None
             return Read(running)
+        evented = tuple(self._evented)
+        self._evented.clear()
+        evented = tuple(i for i in evented if self._by_task[i.lower()].state == "created")
+        if evented:
+            self._balance_due = self._settings.max_credits is not None and self.cost is None
+            return Read(evented)
         if self._balance_due:
             self._balance_due = False
             return Balance()
@@ -328,12 +353,12 @@ class BatchScheduler:
         self.created_this_run += 1
         now = self._now()
         if self._next_read <= now:  # the first read of a new task waits one interval
-            self._next_read = now + self._settings.poll_interval
+            self._next_read = now + self._settings.read_interval
         self._found(slot, task, None)
 
     def _found(self, slot: _Slot, task: Task, message: str | None) -> None:
         slot.task_id = task.id
-        self._by_task[task.id] = slot
+        self._by_task[task.id.lower()] = slot
         self._journal.mark_created(slot.key, task.id)
         self._move(slot, "created")
         self._emit(BatchEvent("created", slot.key, slot.line, task.id, message))
@@ -365,7 +390,7 @@ class BatchScheduler:
 
     def observed(self, task: Task) -> None:
         """A record read from A2E (a status read, or a create's answer)."""
-        slot = self._by_task.get(task.id)
+        slot = self._by_task.get(task.id.lower())
         if slot is None or slot.state != "created":
             return
         if task.is_done and task.result_url:
@@ -386,6 +411,19 @@ class BatchScheduler:
         for slot in list(self._by_state["created"].values()):
             if slot.attempted_at is not None and now - slot.attempted_at > limit:
                 self._fail(slot, f"the task did not end within {limit / 3600:g} h (left alone on A2E)", None)
+
+    def evented(self, task_ids: Iterable[str] | None) -> None:
+        """Webhook deliveries verified for ``task_ids`` (``None``: one that could not be read): the
+        tasks concerned that are still in flight are read at the next decision, in one request.
+        Ids of no task in flight (another batch's, a duplicate after the row moved on) are ignored."""
+        if task_ids is None:
+            slots: Iterable[_Slot] = list(self._by_state["created"].values())
+        else:
+            found = (self._by_task.get(task_id.lower()) for task_id in task_ids)
+            slots = [slot for slot in found if slot is not None and slot.state == "created"]
+        for slot in slots:
+            if slot.task_id:
+                self._evented[slot.task_id] = None
 
     def read_failed(self, error: A2EError) -> None:
         """A status read failed after its retries: the next one comes at the next interval."""
@@ -485,8 +523,9 @@ class Inputs:
     """The URLs each row sends. A local file is uploaded once per batch, known by the SHA-256 of its
     content (recorded in the journal, so a resumed run reuses the upload)."""
 
-    def __init__(self, rows: Sequence[Row], journal: Journal) -> None:
+    def __init__(self, rows: Sequence[Row], journal: Journal, webhook: tuple[str, str] | None = None) -> None:
         self._rows = {row.key: row for row in rows}
+        self._webhook = webhook  # (url, token) every create carries, or None
         self._journal = journal
         self._digests: dict[Path, str] = {}
 
@@ -522,10 +561,22 @@ class Inputs:
 
     def plan(self, key: str, name: str) -> CreatePlan:
         face, video = self.urls(key)
-        return CreatePlan.of(face, video, name, None, None, None, None)
+        url, token = self._webhook if self._webhook is not None else (None, None)
+        return CreatePlan.of(face, video, name, None, None, url, token)
 
 
 # ------------------------------------------------------------------ the drivers
+
+
+def _next(scheduler: BatchScheduler, inbox: Inbox | None) -> Action:
+    """The listener's events since the last decision handed over, then the next decision."""
+    if inbox is not None:
+        task_ids, unreadable = inbox.take()
+        if unreadable:
+            scheduler.evented(None)
+        if task_ids:
+            scheduler.evented(task_ids)
+    return scheduler.next()
 
 
 def run_sync(
@@ -538,11 +589,16 @@ def run_sync(
     outputs: dict[str, str],
     balance: Callable[[], float | None],
     sleep: Callable[[float], object],
+    inbox: Inbox | None = None,
 ) -> None:
-    """Do what the scheduler says until it says ``Finish``."""
-    while not isinstance(action := scheduler.next(), Finish):
+    """Do what the scheduler says until it says ``Finish``; with ``inbox``, a webhook event ends a
+    sleep and is handed to the scheduler."""
+    while not isinstance(action := _next(scheduler, inbox), Finish):
         if isinstance(action, Sleep):
-            sleep(action.seconds)
+            if inbox is None:
+                sleep(action.seconds)
+            else:
+                inbox.sleep(action.seconds)
         elif isinstance(action, Create):
             try:
                 for digest, path in inputs.missing(action.key):
@@ -587,11 +643,15 @@ async def run_async(
     outputs: dict[str, str],
     balance: Callable[[], Awaitable[float | None]],
     sleep: Callable[[float], Awaitable[object]],
+    inbox: Inbox | None = None,
 ) -> None:
     """``run_sync``, awaited."""
-    while not isinstance(action := scheduler.next(), Finish):
+    while not isinstance(action := _next(scheduler, inbox), Finish):
         if isinstance(action, Sleep):
-            await sleep(action.seconds)
+            if inbox is None:
+                await sleep(action.seconds)
+            else:
+                await inbox.sleep_async(action.seconds)
         elif isinstance(action, Create):
             try:
                 for digest, path in inputs.missing(action.key):

@@ -6,6 +6,10 @@ end, and writes ``out_dir/report.csv``: one line per row, texts from the server 
 spreadsheet formulas. ``BatchReport.exit_code`` is the command line's: 0 every row saved, 1 some
 failed, 75 rows left pending or in doubt (credits ran out, the budget was reached, a create's outcome
 could not be settled): run again to continue.
+
+With ``events=`` (a started ``webhooks.Listener``), every create carries ``webhook_url`` (the listener's
+``url`` unless given: the address A2E can reach, e.g. a tunnel to it) and the listener's token as
+``webhook_token``; statuses are then read on its events, and periodically only as a fallback (``_batch``).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import io
 import os
 import secrets
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 from attrs import frozen
 
 from ._account import FACE_SWAP_TASK_ROUTE
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from ._manifest import Row
     from ._tasks import AsyncTasks, Tasks
     from ._uploads import AsyncUploads, Uploads
+    from ._webhook_listener import Inbox, Listener
 
 __all__ = ["AsyncBatch", "Batch", "BatchReport", "BatchRow"]
 
@@ -100,6 +107,26 @@ def _settings(concurrency: object, max_credits: object, task_timeout: object, po
     )
 
 
+def _webhook(events: object, webhook_url: str | None) -> tuple[str, str] | None:
+    """The (url, token) the creates carry, checked before anything is sent."""
+    from ._validation import check_webhook_url
+
+    if events is None:
+        if webhook_url is not None:
+            raise InvalidInputError("webhook_url needs events= (the webhooks.Listener it reaches)")
+        return None
+    from ._webhook_listener import Listener
+
+    if not isinstance(events, Listener):
+        raise InvalidInputError(f"events must be a webhooks.Listener, got {type(events).__name__}")
+    url = events.url if webhook_url is None else webhook_url
+    return check_webhook_url(url), events._token_for_tasks()
+
+
+def _inbox(events: Listener | None) -> nullcontext[None] | Inbox:
+    return nullcontext() if events is None else events.inbox()
+
+
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -116,6 +143,7 @@ class _Run:
         batch_id: str | None,
         shard: object,
         retry_failed: bool,
+        webhook: tuple[str, str] | None = None,
     ) -> None:
         from ._journal import Journal
 
@@ -131,7 +159,7 @@ class _Run:
         except BaseException:
             self.journal.close()
             raise
-        self.inputs = Inputs(rows, self.journal)
+        self.inputs = Inputs(rows, self.journal, webhook)
         self.outputs = {row.key: row.output for row in rows}
         # the journal's lock is ours: no run of this batch is writing these
         remove_leftovers([self.out_dir / output for output in (*self.outputs.values(), REPORT_NAME)])
@@ -243,11 +271,18 @@ class Batch(Resource[SyncApi]):
         task_timeout: float = 7200.0,
         poll_interval: float = 5.0,
         on_event: Callable[[BatchEvent], object] | None = None,
+        events: Listener | None = None,
+        webhook_url: str | None = None,
     ) -> BatchReport:
-        """Run every row of ``jobs`` (a manifest path, or ``Job``s) into ``out_dir``; see ``_batch``."""
+        """Run every row of ``jobs`` (a manifest path, or ``Job``s) into ``out_dir``; see ``_batch``.
+        With ``events`` (a started ``webhooks.Listener``) statuses are read on its webhook events
+        (``webhook_url``: where A2E reaches it, by default ``events.url``), polling every
+        10 x ``poll_interval`` only as the fallback."""
         settings = _settings(concurrency, max_credits, task_timeout, poll_interval)
-        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
-        with run.journal:
+        webhook = _webhook(events, webhook_url)
+        settings = attrs.evolve(settings, events=webhook is not None)
+        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed, webhook)
+        with run.journal, _inbox(events) as inbox:
             scheduler = run.scheduler(settings, self._api, on_event)
             scheduler.cost = self._cost(run)  # also for the report's credits_spent
             if settings.max_credits is not None and scheduler.cost is None:
@@ -262,6 +297,7 @@ class Batch(Resource[SyncApi]):
                 run.outputs,
                 self._balance,
                 self._api.sleep,
+                inbox,
             )
             return run.report(scheduler)
 
@@ -310,11 +346,15 @@ class AsyncBatch(Resource[AsyncApi]):
         task_timeout: float = 7200.0,
         poll_interval: float = 5.0,
         on_event: Callable[[BatchEvent], object] | None = None,
+        events: Listener | None = None,
+        webhook_url: str | None = None,
     ) -> BatchReport:
         """See ``Batch.run``."""
         settings = _settings(concurrency, max_credits, task_timeout, poll_interval)
-        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed)
-        with run.journal:
+        webhook = _webhook(events, webhook_url)
+        settings = attrs.evolve(settings, events=webhook is not None)
+        run = _Run(jobs, out_dir, journal, batch_id, shard, retry_failed, webhook)
+        with run.journal, _inbox(events) as inbox:
             scheduler = run.scheduler(settings, self._api, on_event)
             scheduler.cost = await self._cost(run)  # also for the report's credits_spent
             if settings.max_credits is not None and scheduler.cost is None:
@@ -329,6 +369,7 @@ class AsyncBatch(Resource[AsyncApi]):
                 run.outputs,
                 self._balance,
                 self._api.sleep,
+                inbox,
             )
             return run.report(scheduler)
 

@@ -7,6 +7,11 @@ delivery (one that came after the watch began) is newer than what it last saw. T
 the task: an event only ever causes a read, never a result. Memory is bounded by the task ids seen
 (``MAX_TASKS``, the oldest forgotten first); ``events`` keeps the last ``MAX_KEPT`` for inspection.
 
+A batch takes an ``Inbox`` instead (``listener.inbox()``): every task id evented since it was last
+emptied, and whether an unreadable delivery came, so one status read covers them all (``_batch``). Its
+ids are bounded too: past ``MAX_TASKS`` it forgets them and reports an unreadable delivery instead (a
+read of every task in flight covers what it forgot).
+
 Serving (``start()``) runs uvicorn in a daemon thread on ``host:port`` (the ``webhooks`` extra); without
 it, mount ``listener.app()`` in your own ASGI app, or call ``listener.deliver(event)`` yourself.
 """
@@ -64,6 +69,7 @@ class Listener:
         self._last_unreadable = 0
         self._kept: deque[WebhookEvent] = deque(maxlen=MAX_KEPT)
         self._loops: dict[asyncio.Event, asyncio.AbstractEventLoop] = {}
+        self._inboxes: set[Inbox] = set()
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -89,6 +95,8 @@ class Listener:
                 if len(self._last_for) > MAX_TASKS:
                     self._last_for.popitem(last=False)
             self._kept.append(event)
+            for inbox in self._inboxes:
+                inbox._add(event.task_id)
             self._lock.notify_all()
             waiters = list(self._loops.items())
         for flag, loop in waiters:
@@ -105,6 +113,17 @@ class Listener:
         """What a wait on ``task_id`` sleeps on."""
         with self._lock:
             return Watch(self, task_id.lower(), self._last_unreadable)
+
+    def inbox(self) -> Inbox:
+        """Collects the events from now on until closed (a ``with`` block closes it)."""
+        inbox = Inbox(self)
+        with self._lock:
+            self._inboxes.add(inbox)
+        return inbox
+
+    def _token_for_tasks(self) -> str:
+        """The token to create tasks with, so that their deliveries verify here (never printed)."""
+        return self._token
 
     def _newer(self, task_id: str, seen: int, unreadable_seen: int) -> tuple[bool, int, int]:
         last = self._last_for.get(task_id, 0)
@@ -182,20 +201,13 @@ class Listener:
         self.close()
 
 
-class Watch:
-    """One wait's view of a listener: sleeps that an event for its task cuts short."""
+class _Sleeper:
+    """Sleeps that the listener's deliveries cut short once ``_check()`` (under its lock) says so."""
 
-    def __init__(self, listener: Listener, task_id: str, unreadable_seen: int) -> None:
-        self._listener = listener
-        self.task_id = task_id
-        self._seen = 0  # any event for the task, even one older than the wait, wakes the first sleep
-        self._unreadable_seen = unreadable_seen
+    _listener: Listener
 
     def _check(self) -> bool:
-        woke, self._seen, self._unreadable_seen = self._listener._newer(
-            self.task_id, self._seen, self._unreadable_seen
-        )
-        return woke
+        raise NotImplementedError
 
     def sleep(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; ``True`` when an event cut it short."""
@@ -232,3 +244,63 @@ class Watch:
         finally:
             with condition:
                 self._listener._loops.pop(flag, None)
+
+
+class Watch(_Sleeper):
+    """One wait's view of a listener: sleeps that an event for its task cuts short."""
+
+    def __init__(self, listener: Listener, task_id: str, unreadable_seen: int) -> None:
+        self._listener = listener
+        self.task_id = task_id
+        self._seen = 0  # any event for the task, even one older than the wait, wakes the first sleep
+        self._unreadable_seen = unreadable_seen
+
+    def _check(self) -> bool:
+        woke, self._seen, self._unreadable_seen = self._listener._newer(
+            self.task_id, self._seen, self._unreadable_seen
+        )
+        return woke
+
+
+class Inbox(_Sleeper):
+    """A batch's view of a listener: the task ids evented (lowercase) since the last ``take()``, and
+    whether an unreadable delivery came; its sleeps end as soon as there is something to take."""
+
+    def __init__(self, listener: Listener) -> None:
+        self._listener = listener
+        self._ids: set[str] = set()
+        self._unreadable = False
+
+    def __repr__(self) -> str:
+        return f"Inbox({len(self._ids)} task ids, unreadable={self._unreadable})"
+
+    def _add(self, task_id: str | None) -> None:  # under the listener's lock
+        if task_id is None or len(self._ids) >= MAX_TASKS:
+            self._ids.clear()
+            self._unreadable = True
+        else:
+            self._ids.add(task_id.lower())
+
+    def _check(self) -> bool:
+        return bool(self._ids) or self._unreadable
+
+    def take(self) -> tuple[frozenset[str], bool]:
+        """The task ids evented and whether an unreadable delivery came, since the last take."""
+        with self._listener._lock:
+            taken = frozenset(self._ids), self._unreadable
+            self._ids.clear()
+            self._unreadable = False
+            return taken
+
+    def close(self) -> None:
+        """Stop collecting."""
+        with self._listener._lock:
+            self._listener._inboxes.discard(self)
+
+    def __enter__(self) -> Inbox:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

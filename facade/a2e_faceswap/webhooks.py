@@ -50,11 +50,12 @@ if TYPE_CHECKING:
 
     from starlette.applications import Starlette
 
-    from ._webhook_listener import Listener, Watch
+    from ._webhook_listener import Inbox, Listener, Watch
 
 __all__ = [
     "HEADER",
     "MAX_BODY",
+    "Inbox",
     "Listener",
     "Watch",
     "WebhookEvent",
@@ -224,7 +225,7 @@ def app(
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Listener", "Watch"):  # on first use: it brings asyncio and threading
+    if name in ("Inbox", "Listener", "Watch"):  # on first use: it brings asyncio and threading
         from . import _webhook_listener
 
         return getattr(_webhook_listener, name)
