@@ -17,13 +17,15 @@ row missing from the manifest (changed or removed) is refused with its line.
 
 One run at a time: an ``exclusive`` journal (the default) holds a lock on ``<journal>.lock`` until it
 is closed (the system drops it when the process dies), so two runs of one batch never both create
-a row. Readers (a report, a status view) open it with ``exclusive=False``. No lock where ``fcntl`` is
-missing (Windows).
+a row. The lock sits beside the journal's real file (symlinks to it share one lock) and is never
+opened through a symlink nor anything but a regular file. Readers (a report, a status view) open
+it with ``exclusive=False``. No lock where ``fcntl`` is missing (Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import secrets
@@ -40,7 +42,7 @@ from typing import Any, Final
 from attrs import frozen
 
 from ._manifest import Row, check_batch_id
-from .errors import JournalError, LocalFileError
+from .errors import InvalidInputError, JournalError, LocalFileError
 
 __all__ = ["SCHEMA_VERSION", "STATES", "Journal", "RowRecord"]
 
@@ -132,7 +134,7 @@ class Journal:
         """The journal at ``path``; a new one (with ``batch_id``, or a random one) when there is none
         and ``create``. ``batch_id`` given and another one stored: ``JournalError`` (foreign).
         ``exclusive``: refuse (``JournalError``) while another run has it open."""
-        path = Path(path).expanduser().absolute()
+        path = _journal_path(path)
         if batch_id is not None:
             batch_id = check_batch_id(batch_id)
         if not _exists(path):
@@ -334,6 +336,16 @@ class Journal:
         return record
 
 
+def _journal_path(path: object) -> Path:
+    text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(text, str) or not text.strip() or "\0" in text:
+        raise InvalidInputError(f"the journal must be a file path, got {str(path)[:80]!r}")
+    try:
+        return Path(text).expanduser().absolute()
+    except RuntimeError:  # "~" with no home directory
+        return Path(text).absolute()
+
+
 def _exists(path: Path) -> bool:
     """Whether a journal file is there (an empty file counts as none); not a regular file: refused."""
     try:
@@ -358,9 +370,24 @@ def _run_lock(path: Path) -> io.BufferedRandom | None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return None
-    name = path.with_name(path.name + ".lock")
-    with _errors(name, "lock"):
-        handle = open(name, "a+b")  # noqa: SIM115 (kept open: closing it unlocks)
+    real = path.resolve()  # one lock per journal file, however many symlinks lead to it
+    name = real.with_name(real.name + ".lock")
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(name, flags, 0o644)  # never through a symlink, never blocked by a FIFO
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise LocalFileError(
+                f"cannot lock the journal {str(name)!r}: {error.strerror or error}",
+                filename=str(name),
+                errno=error.errno,
+            ) from None
+        fd = -1
+    if fd < 0 or not stat.S_ISREG(os.fstat(fd).st_mode):
+        if fd >= 0:
+            os.close(fd)
+        raise JournalError(f"the journal's lock {str(name)!r} is not a regular file: it is left as it is")
+    handle = os.fdopen(fd, "r+b")  # kept open: closing it unlocks
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -14,7 +14,7 @@ attempt)``. Refused, all together in one ``ManifestError`` naming each line: a m
 column, an empty face/video, a bad URL, a local file that is missing or unreadable, an output that
 is absolute, leaves the folder (``..``), has an empty part, a part starting with ``.`` or a control
 character, or names the report (``report.csv``); two rows writing one output (compared ignoring
-case), and exact duplicate rows (same key).
+case and Unicode normalisation), and exact duplicate rows (same key).
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def _checked(cells: _Cells, base: Path, problems: list[tuple[int, str]]) -> list
             continue
         keys[key] = line
         output = output_text.replace("\\", "/") if output_text else f"{key}.mp4"
-        folded = "/".join(PurePosixPath(output).parts).casefold()
+        folded = _folded("/".join(PurePosixPath(output).parts))
         if folded in outputs:
             problems.append((line, f"output {output!r} is also line {outputs[folded]}'s output"))
             continue
@@ -349,6 +349,11 @@ def _output_problem(output: str) -> str | None:
     if "/".join(parts).casefold() in RESERVED_OUTPUTS:
         return f"output {shown} is the name of the batch's report"
     return None
+
+
+def _folded(output: str) -> str:
+    """An output as a case- and normalisation-insensitive file system sees it (macOS, Windows)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", output).casefold())
 
 
 def _nested_outputs(outputs: dict[str, int]) -> list[tuple[int, str]]:
