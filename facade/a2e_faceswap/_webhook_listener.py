@@ -23,6 +23,7 @@ import contextlib
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ class Listener:
     ``Listener(token)`` receives on ``http://127.0.0.1:<free port>/`` once started (``with`` starts and
     stops it); ``url`` is what to pass as ``webhook_url`` (give ``public_url=`` when A2E reaches you
     through a proxy or tunnel: A2E wants HTTPS). Pass it to ``tasks.wait(task, events=listener)``.
+    ``on_event(event)`` is also called with each verified event (from the receiving thread: keep it
+    short; the answer to A2E waits for it).
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class Listener:
         port: int = 0,
         public_url: str | None = None,
         max_body: int = MAX_BODY,
+        on_event: Callable[[WebhookEvent], object] | None = None,
     ) -> None:
         if not isinstance(token, str) or not token:
             raise InvalidInputError("Listener: the webhook token must be a non-empty string")
@@ -63,6 +67,7 @@ class Listener:
         self._port = port
         self._public_url = public_url
         self._max_body = max_body
+        self._on_event = on_event
         self._lock = threading.Condition()
         self._sequence = 0
         self._last_for: OrderedDict[str, int] = OrderedDict()
@@ -102,6 +107,8 @@ class Listener:
         for flag, loop in waiters:
             with contextlib.suppress(RuntimeError):  # that loop is closed: its wait is gone
                 loop.call_soon_threadsafe(flag.set)
+        if self._on_event is not None:
+            self._on_event(event)
 
     @property
     def events(self) -> list[WebhookEvent]:

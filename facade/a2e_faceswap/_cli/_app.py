@@ -20,6 +20,7 @@ from .. import __version__
 from ..cli import PROG
 from . import _batch as batches
 from . import _commands as commands
+from . import _webhook as webhooks
 from ._demo import demo
 from ._output import Output
 from ._problems import ExitCode, Problem
@@ -129,7 +130,9 @@ tasks_app = typer.Typer(
 )
 faces_app = typer.Typer(help="Face images saved in the account.", no_args_is_help=True, cls=_Group)
 app.add_typer(tasks_app, name="tasks")
+webhook_app = typer.Typer(help="Receive A2E's webhook deliveries.", no_args_is_help=True, cls=_Group)
 app.add_typer(faces_app, name="faces")
+app.add_typer(webhook_app, name="webhook")
 
 
 def _version(value: bool) -> None:
@@ -215,6 +218,7 @@ faces_app.command("list", cls=_Command)(commands.faces_list)
 faces_app.command("delete", cls=_Command)(commands.faces_delete)
 app.command("batch", cls=_Command)(batches.batch)
 app.command("credits", cls=_Command)(batches.credits)
+webhook_app.command("listen", cls=_Command)(webhooks.listen)
 app.command("sim", cls=_Command, context_settings=SIM_CONTEXT, add_help_option=False)(sim)
 app.command("demo", cls=_Command)(demo)
 

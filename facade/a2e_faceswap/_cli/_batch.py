@@ -25,6 +25,7 @@ from ._output import Output
 from ._problems import ExitCode, Problem
 from ._render import human_duration, human_size
 from ._session import Session, session_of
+from ._webhook import batch_listener, parse_host_port
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -350,8 +351,34 @@ def batch(
         ),
     ] = 7200.0,
     poll: Annotated[
-        float, typer.Option("--poll", min=0.01, metavar="S", help="Seconds between status reads.")
+        float,
+        typer.Option(
+            "--poll",
+            min=0.01,
+            metavar="S",
+            help="Seconds between status reads (with --webhook-listen: 10 x S, as the fallback).",
+        ),
     ] = 5.0,
+    webhook_listen: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook-listen",
+            metavar="HOST:PORT",
+            help="Receive A2E's webhooks here and read statuses when they come (polling only as the "
+            "fallback); a random webhook token per run.",
+            show_default=False,
+        ),
+    ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook-url",
+            metavar="URL",
+            help="The URL A2E calls, reaching --webhook-listen (e.g. through a tunnel; https). "
+            "Default: http://HOST:PORT/ (a local server only, e.g. the simulator).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a manifest of face swaps into a folder: resumable, within budget; print the report's path."""
     session = session_of(ctx)
@@ -367,10 +394,16 @@ def batch(
     what = f"batch {manifest}"
     with session.guard(what):
         if dry_run:
+            if webhook_listen is not None:
+                parse_host_port(webhook_listen, "--webhook-listen")
             _dry_run(session, manifest, output, journal, options)
             return
         try:
-            report = run_batch(session, session.client(), manifest, output, journal=journal, **options)
+            client = session.client()
+            with batch_listener(webhook_listen, webhook_url, session.secret() or "") as (listener, url):
+                if listener is not None:
+                    options.update(events=listener, webhook_url=url)
+                report = run_batch(session, client, manifest, output, journal=journal, **options)
         except KeyboardInterrupt as error:
             problem = Problem(ExitCode.INTERRUPTED, "KeyboardInterrupt", what, "interrupted", _RERUN_HINT)
             session.out.problem(problem, error, session.settings.debug)

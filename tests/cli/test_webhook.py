@@ -1,0 +1,102 @@
+"""``a2e-faceswap webhook listen`` in a real process (deliveries POSTed to it, Ctrl-C), and ``batch
+--webhook-listen`` against a simulator that delivers webhooks to it."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from a2e_faceswap import webhooks
+
+from tests.conftest import MakeSim
+
+from .conftest import invoke
+from .test_process import _env, _process, _read_until
+
+HOOK_TOKEN = "whsec-cli-listen-3141592653"
+TASK_ID = "65ab0123456789abcdef0123"
+DELIVERY = {"event": "task.completed", "data": {"_id": TASK_ID, "current_status": "completed"}}
+
+
+def _post(url: str, token: str, body: bytes) -> int:
+    return httpx.post(url, content=body, headers={webhooks.HEADER: token}, timeout=5).status_code
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_listen_prints_one_line_per_verified_delivery_and_stops_on_ctrl_c(json_lines: bool) -> None:
+    args = ["webhook", "listen", "--port", "0", "--token", HOOK_TOKEN, *(["--json"] if json_lines else [])]
+    with _process(args, _env()) as process:
+        started = "".join(_read_until(process.stderr, "listening on"))
+        url = re.search(r"http://127\.0\.0\.1:\d+/", started)
+        assert url is not None, started
+        assert _post(url.group(), "not-the-token", json.dumps(DELIVERY).encode()) == 401
+        assert _post(url.group() + "any/path", HOOK_TOKEN, json.dumps(DELIVERY).encode()) == 204
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    assert process.returncode == 130
+    assert stdout == ""  # the forged delivery printed nothing: the one line is the verified one
+    if json_lines:
+        record = json.loads(line)
+        assert (record["task_id"], record["event"], record["status"]) == (
+            TASK_ID,
+            "task.completed",
+            "completed",
+        )
+    else:
+        assert f"task.completed task {TASK_ID} status completed" in line
+    for text in (started, line, stderr):
+        assert HOOK_TOKEN not in text
+        assert "not-the-token" not in text
+
+
+def test_listen_without_the_webhooks_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now raises ImportError
+    result = invoke(["webhook", "listen", "--port", "0", "--token", HOOK_TOKEN])
+    assert result.exit_code == 2
+    assert "'webhooks' extra" in result.stderr
+    assert "pip install '.[cli,webhooks]'" in result.stderr
+    assert HOOK_TOKEN not in result.stderr + result.stdout
+
+
+def test_batch_with_webhook_listen_reads_statuses_on_the_deliveries(
+    make_sim: MakeSim, tmp_path: Path
+) -> None:
+    sim = make_sim(webhooks_to_loopback=True)
+    rows = 5
+    manifest = tmp_path / "manifest.csv"
+    lines = ["face,video"] + [
+        f"https://example.com/face.jpg,https://example.com/v/{i}.mp4" for i in range(rows)
+    ]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke(
+        ["--json", "batch", str(manifest), "-o", str(out), "--poll", "3", "--webhook-listen", "127.0.0.1:0"],
+        sim=sim,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["counts"] == {"saved": rows}
+    assert sim.stats.webhooks["delivered"] == rows
+    # no periodic read was due (every 30 s with --poll 3): each read came from a delivery
+    assert 1 <= sim.stats.requests_to("batch_task_detail") <= rows
+    assert "receiving webhooks on http://127.0.0.1:" in result.stderr
+    assert sim.token not in result.stdout + result.stderr
+
+
+def test_batch_webhook_url_needs_webhook_listen(make_sim: MakeSim, tmp_path: Path) -> None:
+    sim = make_sim()
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("face,video\nhttps://example.com/f.jpg,https://example.com/v.mp4\n", encoding="utf-8")
+    result = invoke(
+        ["batch", str(manifest), "-o", str(tmp_path / "out"), "--webhook-url", "https://hooks.example.com/"],
+        sim=sim,
+    )
+    assert result.exit_code == 2
+    assert "--webhook-url needs --webhook-listen" in result.stderr
+    assert sum(sim.stats.requests.values()) == 0
