@@ -13,8 +13,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from a2e_faceswap import webhooks
-from a2e_faceswap._batch import FALLBACK_FACTOR, BatchEvent
+from a2e_faceswap import Job, RetryPolicy, Task, webhooks
+from a2e_faceswap._batch import (
+    FALLBACK_FACTOR,
+    BatchEvent,
+    BatchScheduler,
+    Create,
+    Download,
+    Read,
+    Settings,
+    Sleep,
+)
+from a2e_faceswap._journal import Journal
+from a2e_faceswap._manifest import rows_from_jobs, task_name
 from a2e_faceswap.errors import InvalidInputError
 from a2e_faceswap.testing import Simulator
 
@@ -183,3 +194,51 @@ def test_webhook_arguments_are_checked_before_anything_is_sent(sim: Simulator, t
         with pytest.raises(InvalidInputError, match="not started"):
             api.batch.run(jobs(2), tmp_path, events=webhooks.Listener(HOOK_TOKEN))
     assert sum(sim.stats.requests.values()) == 0
+
+
+# ------------------------------------------------------------ the machine alone (no I/O but its journal)
+
+
+def _task(task_id: str, status: str = "processing") -> Task:
+    wire: dict[str, object] = {"_id": task_id, "current_status": status}
+    if status == "completed":
+        wire["result_url"] = f"https://cdn.example/{task_id}.mp4"
+    return Task.from_wire(wire)
+
+
+def test_the_machine_reads_only_the_evented_tasks_and_falls_back_every_ten_intervals(tmp_path: Path) -> None:
+    wall = [1_800_000_000.0]
+    jobs_ = [Job(f"https://x.example/f{n}.jpg", "https://x.example/v.mp4") for n in range(3)]
+    with Journal.open(tmp_path / "j.sqlite", batch_id="b1") as journal:
+        journal.sync_rows(rows_from_jobs(jobs_, tmp_path))
+        scheduler = BatchScheduler(
+            journal,
+            Settings(concurrency=3, poll_interval=5.0, events=True),
+            RetryPolicy(jitter=0.0),
+            lambda key, attempt: task_name("b1", key, attempt),
+            now=lambda: wall[0],
+        )
+        ids, keys = [], []
+        for number in range(3):
+            action = scheduler.next()
+            assert isinstance(action, Create)
+            ids.append(f"65ab{number:020x}")
+            keys.append(action.key)
+            scheduler.created(action.key, _task(ids[-1]))
+        assert scheduler.next() == Sleep(FALLBACK_FACTOR * 5.0)
+        scheduler.evented([ids[1].upper(), "65abffffffffffffffffffff"])  # any case; a stranger ignored
+        assert scheduler.next() == Read((ids[1],))
+        scheduler.read({ids[1]: _task(ids[1])})  # early: the record still says processing
+        assert scheduler.counts() == {"created": 3}
+        scheduler.evented([ids[1], ids[1]])
+        assert scheduler.next() == Read((ids[1],))  # duplicates while in flight: one read
+        scheduler.read({ids[1]: _task(ids[1], "completed")})
+        assert isinstance(scheduler.next(), Download)
+        scheduler.saved(keys[1], str(tmp_path / "out.mp4"))
+        scheduler.evented([ids[1]])  # the row moved on: nothing to read
+        assert isinstance(scheduler.next(), Sleep)
+        scheduler.evented(None)  # an unreadable delivery: every task in flight, in one read
+        assert scheduler.next() == Read((ids[0], ids[2]))
+        assert isinstance(scheduler.next(), Sleep)
+        wall[0] += FALLBACK_FACTOR * 5.0
+        assert scheduler.next() == Read((ids[0], ids[2]))  # the periodic fallback
