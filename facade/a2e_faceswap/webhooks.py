@@ -35,6 +35,7 @@ error. Neither token ever appears in an error or a log line.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -74,6 +75,7 @@ _MAX_ID = 128
 _EVENT_STATUS = {"task.completed": TaskStatus.COMPLETED, "task.failed": TaskStatus.FAILED}
 _STATUS_EVENT = {status: name for name, status in _EVENT_STATUS.items()}
 _WRAPPED = ("data", "task", "record", "result")
+_OWS = " \t"
 
 
 @dataclass(frozen=True)
@@ -97,17 +99,20 @@ class WebhookEvent:
         return self.status is not None and self.status.is_terminal
 
 
-def _pairs(headers: object) -> Iterable[tuple[object, object]]:
-    if isinstance(headers, Mapping) or hasattr(headers, "multi_items"):
-        multi = getattr(headers, "multi_items", None)  # starlette / httpx: every value, not joined
-        if callable(multi):
-            return list(multi())
-        raw = getattr(headers, "raw", None)  # httpx.Headers without multi_items (older versions)
-        if isinstance(raw, list):
-            return raw
-        return list(headers.items())  # type: ignore[attr-defined]
-    if isinstance(headers, Iterable) and not isinstance(headers, str | bytes):
-        return list(headers)
+def _pairs(headers: object) -> list[object]:
+    try:
+        if isinstance(headers, Mapping) or hasattr(headers, "multi_items"):
+            multi = getattr(headers, "multi_items", None)  # starlette / httpx: every value, not joined
+            if callable(multi):
+                return list(multi())
+            raw = getattr(headers, "raw", None)  # httpx.Headers without multi_items (older versions)
+            if isinstance(raw, list):
+                return raw
+            return list(headers.items())  # type: ignore[attr-defined]
+        if isinstance(headers, Iterable) and not isinstance(headers, str | bytes):
+            return list(headers)
+    except (TypeError, ValueError, AttributeError):  # a container that is not what it claims
+        pass
     raise InvalidInputError("verify: headers must be a mapping or a list of (name, value) pairs")
 
 
@@ -122,7 +127,8 @@ def verify(headers: object, token: str) -> None:
 
     ``headers``: a mapping (``dict``, Starlette's / httpx's / Flask's / Django's headers) or a list of
     ``(name, value)`` pairs (text or bytes, as in an ASGI scope). The name is compared
-    case-insensitively, the value in constant time. A missing, repeated or wrong header raises
+    case-insensitively, the value in constant time, as the bytes sent (a token outside ASCII arrives
+    as UTF-8, which frameworks decode as latin-1) or as text. A missing, repeated or wrong header raises
     ``WebhookVerificationError`` (its message never holds either value).
     """
     if not isinstance(token, str) or not token:
@@ -140,9 +146,20 @@ def verify(headers: object, token: str) -> None:
         raise WebhookVerificationError(f"webhook delivery refused: no {HEADER} header")
     if len(found) > 1:
         raise WebhookVerificationError(f"webhook delivery refused: {HEADER} header sent more than once")
-    sent = found[0].strip().encode("utf-8", "surrogateescape")
-    if not hmac.compare_digest(sent, token.encode("utf-8", "surrogateescape")):
+    expected = token.strip(_OWS).encode("utf-8", "surrogatepass")
+    matches = [hmac.compare_digest(sent, expected) for sent in _wire_forms(found[0])]  # each compared
+    if not any(matches):
         raise WebhookVerificationError(f"webhook delivery refused: wrong {HEADER} header")
+
+
+def _wire_forms(value: str) -> list[bytes]:
+    """The bytes a header value may have been sent as: ASGI and WSGI frameworks (and ``_text`` for
+    bytes) decode the wire as latin-1; a user's own code writes the token as text (sent as UTF-8)."""
+    text = value.strip(_OWS)  # HTTP drops blanks around a value; str.strip() would eat UTF-8's 0xA0
+    forms = [text.encode("utf-8", "surrogatepass")]
+    with contextlib.suppress(UnicodeEncodeError):
+        forms.append(text.encode("latin-1"))
+    return forms
 
 
 def _task_id(*records: Mapping[str, Any]) -> str | None:
