@@ -5,7 +5,9 @@ A manifest is CSV (a header naming ``face`` and ``video``, optionally ``name`` a
 JSON Lines (one object a line with the same keys), chosen by the extension (``.csv``; ``.jsonl`` /
 ``.ndjson``), else by its first character (``{`` is JSON Lines). UTF-8, a BOM accepted; blank lines
 are skipped. ``face`` and ``video`` are http(s) URLs or local files (relative ones are relative to
-the manifest's folder, or to the current directory for jobs given in code).
+the manifest's folder, or to the current directory for jobs given in code); a local file must look
+like media, by its first bytes or its extension (``MEDIA_SUFFIXES``), so a manifest from elsewhere
+cannot upload a key or a config file.
 
 A row's ``key`` is the first 16 hex digits of the SHA-256 of its face, video and output as written
 (blanks around a cell stripped), NUL-separated: never its position, so reordering a manifest keeps
@@ -50,6 +52,11 @@ REQUIRED = ("face", "video")
 #: Outputs that would overwrite what the batch itself writes into the output folder.
 RESERVED_OUTPUTS = frozenset({"report.csv"})
 MAX_PART_BYTES = 255
+_MEDIA_EXTENSIONS = (
+    "jpg jpeg png webp gif bmp heic heif avif tif tiff mp4 m4v mov webm mkv avi flv wmv mpg mpeg 3gp ts"
+)
+#: A local file with one of these extensions is taken as media whatever its first bytes say.
+MEDIA_SUFFIXES = frozenset(f".{extension}" for extension in _MEDIA_EXTENSIONS.split())
 #: Problems shown in ``str(ManifestError)``; ``problems`` keeps them all.
 BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
@@ -322,11 +329,31 @@ def _source(value: str | os.PathLike[str], what: str, base: Path) -> Source | In
     except RuntimeError:  # "~" with no home directory
         path = Path(value)
     try:
-        return media_source(base / path, what)
+        source = media_source(base / path, what)
+        if isinstance(source, Path) and not _looks_like_media(source, what):
+            return InvalidInputError(
+                f"{what}: {str(source)[:200]!r} is neither an image nor a video (by its first bytes or its "
+                "extension): a manifest never uploads other files"
+            )
+        return source
     except InvalidInputError as error:
         return error
     except LocalFileError as error:
         return InvalidInputError(str(error))
+
+
+def _looks_like_media(path: Path, what: str) -> bool:
+    """A manifest may come from elsewhere: its local files must look like media, so that a row cannot
+    upload a key, a config file or ``/proc/self/environ`` (which holds the API token)."""
+    from ._uploads import sniff_content_type
+
+    try:
+        real = path.resolve()  # a symlink "face.jpg" to a key is judged by what it leads to
+    except (OSError, RuntimeError):
+        real = path
+    if {path.suffix.lower(), real.suffix.lower()} <= MEDIA_SUFFIXES:
+        return True
+    return sniff_content_type(read_head(path, what)[1]) != "application/octet-stream"
 
 
 def _output_problem(output: str) -> str | None:

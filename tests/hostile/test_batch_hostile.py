@@ -199,6 +199,25 @@ def test_a_manifest_whose_outputs_differ_only_by_unicode_normalisation_is_refuse
     assert [line for line, _ in caught.value.problems] == [3]
 
 
+def test_a_manifest_never_uploads_local_files_that_are_not_media(tmp_path: Path) -> None:
+    # a manifest from elsewhere naming a key, a config file, or the environment (which holds the token)
+    (tmp_path / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (tmp_path / "face.jpg").symlink_to(tmp_path / "id_rsa")
+    (tmp_path / "real.jpg").write_bytes(b"not a jpeg, but named one")
+    (tmp_path / "blob").write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))  # a JPEG without an extension
+    manifest = tmp_path / "jobs.csv"
+    names = ["id_rsa", "face.jpg", "/proc/self/environ", "real.jpg", "blob"]
+    manifest.write_text(
+        "face,video\n"
+        + "".join(f"{name},https://media.example.com/{i}.mp4\n" for i, name in enumerate(names))
+    )
+    server = BatchServer()
+    with pytest.raises(ManifestError) as caught:
+        run_batch(server, manifest, tmp_path / "out")  # type: ignore[arg-type]
+    assert sorted(line for line, _ in caught.value.problems) == [2, 3, 4]
+    assert server.creates == []
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="_batches._Run checks outputs only lexically: a subfolder of out_dir that is a symlink leads "
