@@ -304,3 +304,53 @@ def test_a_fifo_journal_or_lock_is_refused_without_blocking(tmp_path: Path) -> N
     os.mkfifo(tmp_path / "g.sqlite.lock")
     with pytest.raises(A2EError):
         Journal.open(tmp_path / "g.sqlite", batch_id="b1")
+
+
+# ------------------------------------------------------------------ secrets by other ways
+
+
+WEBHOOK_TOKEN = "whsec-batch-hostile-7777777"
+
+
+def _echo_webhook_token(server: BatchServer, name: str, n: int) -> dict[str, Any] | None:
+    raise _Refuse(400, f"webhook_token {WEBHOOK_TOKEN} is not accepted")
+
+
+class _Refuse(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _RefusingServer(BatchServer):
+    def __call__(self, request: Request, conn: Conn) -> None:
+        try:
+            super().__call__(request, conn)
+        except _Refuse as refusal:
+            conn.respond(refusal.status, json.dumps({"code": refusal.status, "msg": str(refusal)}).encode())
+
+
+def test_a_server_message_echoing_the_webhook_token_never_reaches_report_csv(tmp_path: Path) -> None:
+    from a2e_faceswap import webhooks
+
+    listener = webhooks.Listener(WEBHOOK_TOKEN)  # not started: the creates point at webhook_url
+    server = _RefusingServer(answer_create=_echo_webhook_token)
+    report = run_batch(
+        server, videos(1), tmp_path / "out", events=listener, webhook_url="http://127.0.0.1:9/hook"
+    )
+    assert server.creates
+    assert report.rows[0].state == "failed"
+    assert WEBHOOK_TOKEN not in report.report_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_batches._Run._write writes names and URLs as given: the API token pasted into a row "
+    "(a name, a signed URL's query) lands in report.csv",
+)
+def test_the_api_token_pasted_into_a_row_never_reaches_report_csv(tmp_path: Path) -> None:
+    jobs = [
+        Job(FACE, f"https://media.example.com/v.mp4?key={TOKEN}", name=f"run with {TOKEN}"),
+    ]
+    report = run_batch(BatchServer(), jobs, tmp_path / "out")
+    assert TOKEN not in report.report_path.read_text(encoding="utf-8")
