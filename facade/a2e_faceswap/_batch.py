@@ -67,7 +67,7 @@ from ._create import (
     submit_sync,
 )
 from ._journal import STATES
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, is_retryable
 from ._types import NOT_GIVEN
 from .errors import A2EError, InsufficientCreditsError
 from .models import Task, TaskPage
@@ -365,22 +365,41 @@ class BatchScheduler:
         self.observed(task)
 
     def create_failed(self, key: str, error: A2EError) -> None:
+        """The create was sent and failed: sent again, looked up, or the row fails (module rules)."""
         slot = self._slots[key]
         if isinstance(error, InsufficientCreditsError):
-            self.paused = "credits"
-            self._back_to_pending(slot, None)
-            self._emit(BatchEvent("paused", message=f"A2E says the credits ran out: {error}"))
+            self._pause_for_credits(slot, error)
         elif not_applied(error):
-            self._busy_in_a_row += 1
-            delay = self._retry.delay(min(self._busy_in_a_row - 1, 10), error)
-            self._backoff_until = max(self._backoff_until, self._now() + delay)
-            self._back_to_pending(slot, None)
+            self._back_off(slot, error)
         elif maybe_applied(error):
             self._journal.mark_doubt(key, str(error))
             self._move(slot, "doubt")
             self._emit(BatchEvent("doubt", key, slot.line, message=str(error)))
         else:
             self._fail(slot, str(error), _code(error))
+
+    def not_sent(self, key: str, error: A2EError) -> None:
+        """The row's create was never sent (an input could not be uploaded, or its body was refused):
+        it waits for another try when the failure may pass, else it fails."""
+        slot = self._slots[key]
+        if isinstance(error, InsufficientCreditsError):
+            self._pause_for_credits(slot, error)
+        elif is_retryable(error, idempotent=True):
+            self._back_off(slot, error)
+        else:
+            self._fail(slot, f"not sent: {error}", _code(error))
+
+    def _pause_for_credits(self, slot: _Slot, error: A2EError) -> None:
+        self.paused = "credits"
+        self._back_to_pending(slot, None)
+        self._emit(BatchEvent("paused", message=f"A2E says the credits ran out: {error}"))
+
+    def _back_off(self, slot: _Slot, error: A2EError) -> None:
+        """A busy or unreachable A2E slows the whole batch (shared backoff); the row goes back."""
+        self._busy_in_a_row += 1
+        delay = self._retry.delay(min(self._busy_in_a_row - 1, 10), error)
+        self._backoff_until = max(self._backoff_until, self._now() + delay)
+        self._back_to_pending(slot, None)
 
     def _back_to_pending(self, slot: _Slot, message: str | None) -> None:
         self._journal.mark_pending(slot.key)
@@ -603,8 +622,11 @@ def run_sync(
             try:
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, uploads.upload(path))
-                plan = inputs.plan(action.key, action.name)
-                body = plan.body(*inputs.urls(action.key))
+                body = inputs.plan(action.key, action.name).body(*inputs.urls(action.key))
+            except A2EError as error:
+                scheduler.not_sent(action.key, error)
+                continue
+            try:
                 scheduler.created(action.key, submit_sync(api, body, NOT_GIVEN))  # the client's timeout
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
@@ -656,9 +678,12 @@ async def run_async(
             try:
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, await uploads.upload(path))
-                plan = inputs.plan(action.key, action.name)
-                task = await submit_async(api, plan.body(*inputs.urls(action.key)), NOT_GIVEN)
-                scheduler.created(action.key, task)
+                body = inputs.plan(action.key, action.name).body(*inputs.urls(action.key))
+            except A2EError as error:
+                scheduler.not_sent(action.key, error)
+                continue
+            try:
+                scheduler.created(action.key, await submit_async(api, body, NOT_GIVEN))
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
         elif isinstance(action, Read):

@@ -313,3 +313,29 @@ def test_lookups_share_pages_and_each_row_gets_its_own_verdict(journal: Journal,
     miss = lookup.verdicts[b.key]
     assert isinstance(miss, Miss)
     assert miss.conclusive
+
+
+def test_an_input_that_could_not_be_uploaded_never_makes_the_row_doubtful(
+    journal: Journal, wall: Wall
+) -> None:
+    """The create was never sent: no lookup, no settle window; the row waits or fails at once."""
+    s = machine(journal, wall, concurrency=1)
+    first = s.next()
+    assert isinstance(first, Create)
+    s.not_sent(first.key, APIConnectionError("upload cut", outcome_unknown=True))
+    assert next(r.state for r in journal.rows() if r.key == first.key) == "pending"
+    wait = s.next()
+    assert isinstance(wait, Sleep)
+    assert wait.seconds < POLICY.settle_window  # the shared backoff, not a settle window
+    wall.t += wait.seconds
+    again = s.next()
+    assert isinstance(again, Create)
+    assert again.key == first.key
+    s.not_sent(first.key, BadRequestError("the upload URL was refused", status=400))
+    row = next(r for r in journal.rows() if r.key == first.key)
+    assert row.state == "failed"
+    assert "not sent" in (row.message or "")
+    second = s.next()
+    assert isinstance(second, Create)
+    s.not_sent(second.key, InsufficientCreditsError("no credits for the upload URL", status=402))
+    assert s.paused == "credits"
