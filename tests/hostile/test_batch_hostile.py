@@ -354,3 +354,68 @@ def test_the_api_token_pasted_into_a_row_never_reaches_report_csv(tmp_path: Path
     ]
     report = run_batch(BatchServer(), jobs, tmp_path / "out")
     assert TOKEN not in report.report_path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ a journal tampered with
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+from tests.hostile.test_batch_hostile import BatchServer, run_batch, videos
+from a2e_faceswap.errors import A2EError
+try:
+    report = run_batch(BatchServer(), videos(1), Path(sys.argv[1]), task_timeout=1)
+    print("exit", report.exit_code, report.rows[0].state)
+except A2EError as error:
+    print("refused", type(error).__name__)
+"""
+
+
+def _rerun_in_child(out: Path, seconds: float = 20.0) -> str:
+    """A run of the same batch in a child process (killed when it does not end within ``seconds``)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        command = [sys.executable, "-c", _CHILD, str(out)]
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return "hung"
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
+def _tamper(out: Path, sql: str) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(out / ".a2e-batch.sqlite")
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_batch.BatchScheduler: a row 'created' with a task id that is not an id (a tampered journal, "
+    "or a create answered with one, which _batch stores as is) is read, refused locally, forever",
+)
+def test_a_journal_row_holding_a_task_id_that_is_not_an_id_ends_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_batch(BatchServer(), videos(1), out).exit_code == 0
+    _tamper(out, "UPDATE rows SET state = 'created', task_id = 'not-an-id', attempted_at = NULL")
+    assert _rerun_in_child(out, seconds=10.0) in ("refused JournalError", "exit 1 failed")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_batch.BatchScheduler: a 'created' row without attempted_at never reaches task_timeout, so a "
+    "task A2E never answers for is read every poll_interval forever",
+)
+def test_a_created_row_without_its_attempt_time_still_times_out(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_batch(BatchServer(), videos(1), out).exit_code == 0
+    _tamper(
+        out, "UPDATE rows SET state = 'created', task_id = 'ffffffffffffffffffffffff', attempted_at = NULL"
+    )
+    assert _rerun_in_child(out, seconds=10.0) == "exit 1 failed"
