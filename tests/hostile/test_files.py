@@ -587,7 +587,8 @@ import asyncio, encodings.idna, os
 import anyio._backends._asyncio  # imported now: the unprivileged user cannot read the interpreter's home
 from a2e_faceswap import A2E, AsyncA2E
 base, token, targets, url = {base!r}, {token!r}, {targets!r}, {url!r}
-A2E(api_key=token, base_url=base).close()  # what the package imports lazily (httpcore, ssl), likewise
+with A2E(api_key=token, base_url=base) as first:  # what the package imports lazily, likewise:
+    first.tasks  # the resource's modules (made on first use), httpcore, ssl
 import a2e_faceswap._network
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 
