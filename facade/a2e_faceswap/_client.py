@@ -145,16 +145,18 @@ class _ClientBase:
     _api: SyncApi | AsyncApi
     _PREFIX = ""
 
-    def __getattr__(self, name: str) -> Any:
-        if name not in _RESOURCES:  # only called for a name not found otherwise
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        with _MAKING:  # one resource per client, whichever thread asks first
-            if name not in self.__dict__:
-                module, cls, needs = _RESOURCES[name]
-                make = getattr(importlib.import_module(module, __package__), self._PREFIX + cls)
-                # later reads find it in the instance and do not come here
-                self.__dict__[name] = make(self._api, *(getattr(self, need) for need in needs))
-            return self.__dict__[name]
+    if not TYPE_CHECKING:  # hidden from type checkers: a misspelt attribute stays an error there
+
+        def __getattr__(self, name: str) -> Any:
+            if name not in _RESOURCES:  # only called for a name not found otherwise
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            with _MAKING:  # one resource per client, whichever thread asks first
+                if name not in self.__dict__:
+                    module, cls, needs = _RESOURCES[name]
+                    make = getattr(importlib.import_module(module, __package__), self._PREFIX + cls)
+                    # later reads find it in the instance and do not come here
+                    self.__dict__[name] = make(self._api, *(getattr(self, need) for need in needs))
+                return self.__dict__[name]
 
     @property
     def base_url(self) -> str:
