@@ -69,7 +69,8 @@ from ._create import (
 from ._journal import STATES
 from ._retry import RetryPolicy, is_retryable
 from ._types import NOT_GIVEN
-from .errors import A2EError, InsufficientCreditsError
+from ._validation import is_id
+from .errors import A2EError, AuthenticationError, InsufficientCreditsError
 from .models import Task, TaskPage
 
 if TYPE_CHECKING:
@@ -234,6 +235,8 @@ class BatchScheduler:
             )
             if slot.state == "creating":  # left by a run that stopped before knowing: look it up
                 slot.state = "doubt"
+            if slot.state == "created" and slot.attempted_at is None:  # its task timeout counts from now
+                slot.attempted_at = now()
             self._slots[slot.key] = slot
             self._by_state.setdefault(slot.state, {})[slot.key] = slot
             if slot.task_id is not None:
@@ -248,6 +251,11 @@ class BatchScheduler:
         self.balance_start: float | None = None
         self.balance_now: float | None = None
         self._balance_due = False
+        for slot in list(self._by_state["created"].values()):  # a journal written by hand, or tampered
+            if not is_id(slot.task_id):
+                self._fail(
+                    slot, f"the journal holds no readable task id for this row ({slot.task_id!r})", None
+                )
 
     # ---------------------------------------------------------------- queries
 
@@ -277,7 +285,7 @@ class BatchScheduler:
         if self.cost is not None:
             return (self.created_this_run + 1) * self.cost <= limit
         spent = self.credits_spent()
-        return spent is None or spent < limit
+        return spent is not None and spent < limit  # unknown spending never lifts the limit
 
     def _may_create(self) -> bool:
         return self.paused is None and self._in_flight() < self._settings.concurrency
@@ -315,7 +323,12 @@ class BatchScheduler:
         if pending is not None and self._may_create():
             if not self._budget_allows():
                 self.paused = "budget"
-                self._emit(BatchEvent("budget", message="the credit limit would be passed"))
+                why = (
+                    "the credit limit would be passed"
+                    if self.credits_spent() is not None
+                    else ("the credits spent cannot be told (neither A2E's quote nor its balance answered)")
+                )
+                self._emit(BatchEvent("budget", message=why))
             elif now >= self._backoff_until:
                 name = self._name_of(pending.key, pending.attempt)
                 pending.task_name, pending.attempted_at = name, now
@@ -348,7 +361,20 @@ class BatchScheduler:
     # ---------------------------------------------------------------- what happened
 
     def created(self, key: str, task: Task) -> None:
+        """A create's answer. A task that cannot be the row's (another name, an id another row holds)
+        is not taken: the row is looked up by its own name instead; an answer without a readable id
+        fails the row, keeping what A2E said."""
         slot = self._slots[key]
+        if not is_id(task.id):
+            self._fail(slot, f"A2E answered the create without a readable task id ({task.id!r})", None)
+            return
+        holder = self._by_task.get(task.id.lower())
+        if (task.name is not None and task.name != slot.task_name) or holder not in (None, slot):
+            reason = f"A2E answered the create with task {task.id}, which is not this row's"
+            self._journal.mark_doubt(key, reason)
+            self._move(slot, "doubt")
+            self._emit(BatchEvent("doubt", key, slot.line, message=reason))
+            return
         self._busy_in_a_row = 0
         self.created_this_run += 1
         now = self._now()
@@ -369,6 +395,8 @@ class BatchScheduler:
         slot = self._slots[key]
         if isinstance(error, InsufficientCreditsError):
             self._pause_for_credits(slot, error)
+        elif isinstance(error, AuthenticationError):
+            self._pause_for_key(slot, error)
         elif not_applied(error):
             self._back_off(slot, error)
         elif maybe_applied(error):
@@ -384,6 +412,8 @@ class BatchScheduler:
         slot = self._slots[key]
         if isinstance(error, InsufficientCreditsError):
             self._pause_for_credits(slot, error)
+        elif isinstance(error, AuthenticationError):
+            self._pause_for_key(slot, error)
         elif is_retryable(error, idempotent=True):
             self._back_off(slot, error)
         else:
@@ -393,6 +423,12 @@ class BatchScheduler:
         self.paused = "credits"
         self._back_to_pending(slot, None)
         self._emit(BatchEvent("paused", message=f"A2E says the credits ran out: {error}"))
+
+    def _pause_for_key(self, slot: _Slot, error: A2EError) -> None:
+        """A2E refused the API key: no other row can do better; running tasks finish, rows wait."""
+        self.paused = "auth"
+        self._back_to_pending(slot, None)
+        self._emit(BatchEvent("paused", message=f"A2E refused the API key: {error}"))
 
     def _back_off(self, slot: _Slot, error: A2EError) -> None:
         """A busy or unreachable A2E slows the whole batch (shared backoff); the row goes back."""
@@ -410,8 +446,8 @@ class BatchScheduler:
     def observed(self, task: Task) -> None:
         """A record read from A2E (a status read, or a create's answer)."""
         slot = self._by_task.get(task.id.lower())
-        if slot is None or slot.state != "created":
-            return
+        if slot is None or slot.state != "created" or task.name not in (None, slot.task_name):
+            return  # not a task of ours in flight (a stranger's record under one of our ids is ignored)
         if task.is_done and task.result_url:
             slot.result_url = task.result_url
             self._journal.mark_completed(slot.key, task.result_url)
@@ -488,6 +524,8 @@ class BatchScheduler:
 
     def save_failed(self, key: str, error: A2EError) -> None:
         slot = self._slots[key]
+        if error.task_id is None:
+            error.task_id = slot.task_id  # the result of a paid task: say which
         slot.note = f"the result could not be saved: {error}"
         self._emit(BatchEvent("failed", key, slot.line, slot.task_id, slot.note))
 

@@ -31,8 +31,9 @@ from ._api import AsyncApi, SyncApi
 from ._batch import BatchEvent, BatchScheduler, Inputs, Settings, run_async, run_sync
 from ._batch_plan import JOURNAL_NAME, BatchPlan, Jobs, plan, quote_body, select
 from ._download import Destination, local_errors, remove_leftovers
+from ._logging import scrub
 from ._resource import Resource
-from .errors import A2EError, InvalidInputError
+from .errors import A2EError, InvalidInputError, ManifestError
 
 if TYPE_CHECKING:
     from ._account import Account, AsyncAccount
@@ -47,6 +48,8 @@ __all__ = ["AsyncBatch", "Batch", "BatchReport", "BatchRow"]
 REPORT_NAME = "report.csv"
 #: Exit code of a run that left rows to do (BSD's EX_TEMPFAIL: try again later).
 EXIT_RERUN = 75
+#: Exit code of a run stopped because A2E refused the API key (an API error, as for every command).
+EXIT_AUTH = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -76,13 +79,16 @@ class BatchReport:
     counts: Mapping[str, int]
     report_path: Path
     journal_path: Path
-    #: Why creation stopped early: ``"credits"`` (A2E answered 402), ``"budget"`` (max_credits), or None.
+    #: Why creation stopped early: ``"credits"`` (A2E answered 402), ``"budget"`` (max_credits reached,
+    #: or the credits spent could not be told), ``"auth"`` (A2E refused the API key), or None.
     paused: str | None
     #: Credits this run spent (from the quote, or the balance), when known.
     credits_spent: float | None
 
     @property
     def exit_code(self) -> int:
+        if self.paused == "auth":
+            return EXIT_AUTH
         left = sum(self.counts.get(state, 0) for state in ("pending", "creating", "doubt", "created"))
         if left:
             return EXIT_RERUN
@@ -127,8 +133,8 @@ def _inbox(events: Listener | None) -> nullcontext[None] | Inbox:
     return nullcontext() if events is None else events.inbox()
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
+def _cell(value: object, secret: str) -> str:
+    text = "" if value is None else scrub(str(value), secret)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -151,6 +157,8 @@ class _Run:
         self.rows: list[Row] = rows
         self.out_dir = Destination.of(os.fspath(out_dir) + os.sep).prepare().folder.absolute()
         self.journal_path = Path(journal) if journal is not None else self.out_dir / JOURNAL_NAME
+        manifest = Path(jobs) if isinstance(jobs, str | os.PathLike) else None
+        _check_outputs(rows, self.out_dir, self.journal_path, manifest)
         self.journal: Journal = Journal.open(self.journal_path, batch_id=batch_id)
         try:
             self.journal.sync_rows(rows)
@@ -178,7 +186,7 @@ class _Run:
             on_event=on_event,
         )
 
-    def report(self, scheduler: BatchScheduler) -> BatchReport:
+    def report(self, scheduler: BatchScheduler, secret: str) -> BatchReport:
         by_key = {row.key: row for row in self.rows}
         lines = []
         for record in self.journal.rows():
@@ -203,7 +211,7 @@ class _Run:
             )
         lines.sort(key=lambda r: r.line)
         report_path = self.out_dir / REPORT_NAME
-        self._write(report_path, lines)
+        self._write(report_path, lines, secret)
         counts: dict[str, int] = {}
         for line in lines:
             counts[line.state] = counts.get(line.state, 0) + 1
@@ -218,7 +226,8 @@ class _Run:
         )
 
     @staticmethod
-    def _write(path: Path, rows: list[BatchRow]) -> None:
+    def _write(path: Path, rows: list[BatchRow], secret: str) -> None:
+        """report.csv, atomically: each cell scrubbed of the token and neutralised against formulas."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         fields = [
@@ -236,11 +245,37 @@ class _Run:
         ]
         writer.writerow(fields)
         for row in rows:
-            writer.writerow([_cell(getattr(row, field)) for field in fields])
+            writer.writerow([_cell(getattr(row, field), secret) for field in fields])
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
         with local_errors("write", path):
             temporary.write_text(buffer.getvalue(), encoding="utf-8")
             temporary.replace(path)
+
+
+def _check_outputs(rows: list[Row], out_dir: Path, journal: Path, manifest: Path | None) -> None:
+    """Before anything is sent: every output lands inside ``out_dir`` once symlinks are followed, and
+    none is a file the batch reads or keeps (the manifest, the journal and its companions, an input)."""
+    root = out_dir.resolve()
+    try:
+        real = journal.resolve()
+    except (ValueError, OSError) as error:  # a NUL byte, a symlink loop
+        raise InvalidInputError(f"journal path {str(journal)[:80]!r} cannot be used ({error})") from None
+    kept = {real.with_name(real.name + end) for end in ("", "-wal", "-shm", ".lock")}
+    kept |= {manifest.resolve()} if manifest is not None else set()
+    inputs = {
+        source.resolve() for row in rows for source in (row.face, row.video) if isinstance(source, Path)
+    }
+    problems: list[tuple[int, str]] = []
+    for row in rows:
+        with local_errors("read", out_dir / row.output):
+            target = (out_dir / row.output).parent.resolve() / Path(row.output).name
+        if not target.is_relative_to(root):
+            problems.append((row.line, f"output {row.output!r} leads outside the output folder (a symlink)"))
+        elif target in kept or target in inputs:
+            what = "an input of the batch" if target in inputs else "a file the batch keeps"
+            problems.append((row.line, f"output {row.output!r} would overwrite {what} ({target})"))
+    if problems:
+        raise ManifestError(problems)
 
 
 def _coins(credits: object) -> float | None:
@@ -299,7 +334,7 @@ class Batch(Resource[SyncApi]):
                 self._api.sleep,
                 inbox,
             )
-            return run.report(scheduler)
+            return run.report(scheduler, self._api.secret)
 
     def plan(
         self, jobs: Jobs, *, shard: str | tuple[int, int] | None = None, batch_id: str | None = None
@@ -371,7 +406,7 @@ class AsyncBatch(Resource[AsyncApi]):
                 self._api.sleep,
                 inbox,
             )
-            return run.report(scheduler)
+            return run.report(scheduler, self._api.secret)
 
     def plan(
         self, jobs: Jobs, *, shard: str | tuple[int, int] | None = None, batch_id: str | None = None

@@ -26,6 +26,7 @@ from a2e_faceswap._journal import Journal
 from a2e_faceswap._manifest import Job, rows_from_jobs, task_name
 from a2e_faceswap.errors import (
     APIConnectionError,
+    AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
     RateLimitError,
@@ -339,3 +340,22 @@ def test_an_input_that_could_not_be_uploaded_never_makes_the_row_doubtful(
     assert isinstance(second, Create)
     s.not_sent(second.key, InsufficientCreditsError("no credits for the upload URL", status=402))
     assert s.paused == "credits"
+
+
+def test_a_refused_key_pauses_the_batch_instead_of_failing_every_row(journal: Journal, wall: Wall) -> None:
+    s = machine(journal, wall, concurrency=2)
+    first = s.next()
+    assert isinstance(first, Create)
+    s.create_failed(first.key, AuthenticationError("invalid token", status=401))
+    assert s.paused == "auth"
+    assert isinstance(s.next(), Finish)
+    assert states(journal) == {"pending": 6}
+
+
+def test_a_budget_whose_spending_cannot_be_told_creates_nothing(journal: Journal, wall: Wall) -> None:
+    """Neither a quote nor a balance: max_credits never silently turns itself off."""
+    events: list[BatchEvent] = []
+    s = machine(journal, wall, events, max_credits=5.0)
+    assert isinstance(s.next(), Finish)
+    assert s.paused == "budget"
+    assert "cannot be told" in (events[-1].message or "")

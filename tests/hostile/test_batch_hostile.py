@@ -1,6 +1,6 @@
 """The batch against hostile input: manifests, journals and output folders an attacker shaped, and a
 server that lies about the tasks it made. Each test names the promise it attacks (money, files,
-secrets, errors). Tests marked ``xfail(strict=True)`` are open findings in files owned elsewhere.
+secrets, errors). 
 """
 
 from __future__ import annotations
@@ -119,11 +119,6 @@ def _a_strangers_task(server: BatchServer, name: str, n: int) -> dict[str, Any] 
     return server.record("someone-elses-task") if n == 1 else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batch.BatchScheduler.created trusts the create's answer: a task whose name is not the row's "
-    "(or whose id another row holds) is taken as the row's task",
-)
 @pytest.mark.parametrize("answer", [_another_rows_task, _a_strangers_task])
 def test_a_create_answered_with_a_task_that_is_not_the_rows_is_never_taken_as_it(
     tmp_path: Path, answer: Callable[[BatchServer, str, int], dict[str, Any] | None]
@@ -218,11 +213,6 @@ def test_a_manifest_never_uploads_local_files_that_are_not_media(tmp_path: Path)
     assert server.creates == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batches._Run checks outputs only lexically: a subfolder of out_dir that is a symlink leads "
-    "outside it",
-)
 def test_an_output_in_a_symlinked_subfolder_never_lands_outside_the_output_folder(tmp_path: Path) -> None:
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
     out.mkdir()
@@ -246,11 +236,6 @@ def test_an_output_that_is_a_symlink_is_replaced_not_written_through(tmp_path: P
     assert not (out / "r.mp4").is_symlink()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batches._Run never compares outputs with the manifest, the journal or the local inputs: a "
-    "row's result is written over them",
-)
 @pytest.mark.parametrize("what", ["manifest", "journal", "input"])
 def test_an_output_naming_the_manifest_the_journal_or_an_input_is_refused(tmp_path: Path, what: str) -> None:
     out = tmp_path / "out"
@@ -343,11 +328,6 @@ def test_a_server_message_echoing_the_webhook_token_never_reaches_report_csv(tmp
     assert WEBHOOK_TOKEN not in report.report_path.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batches._Run._write writes names and URLs as given: the API token pasted into a row "
-    "(a name, a signed URL's query) lands in report.csv",
-)
 def test_the_api_token_pasted_into_a_row_never_reaches_report_csv(tmp_path: Path) -> None:
     jobs = [
         Job(FACE, f"https://media.example.com/v.mp4?key={TOKEN}", name=f"run with {TOKEN}"),
@@ -395,11 +375,6 @@ def _tamper(out: Path, sql: str) -> None:
     db.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batch.BatchScheduler: a row 'created' with a task id that is not an id (a tampered journal, "
-    "or a create answered with one, which _batch stores as is) is read, refused locally, forever",
-)
 def test_a_journal_row_holding_a_task_id_that_is_not_an_id_ends_the_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_batch(BatchServer(), videos(1), out).exit_code == 0
@@ -407,11 +382,6 @@ def test_a_journal_row_holding_a_task_id_that_is_not_an_id_ends_the_run(tmp_path
     assert _rerun_in_child(out, seconds=10.0) in ("refused JournalError", "exit 1 failed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_batch.BatchScheduler: a 'created' row without attempted_at never reaches task_timeout, so a "
-    "task A2E never answers for is read every poll_interval forever",
-)
 def test_a_created_row_without_its_attempt_time_still_times_out(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_batch(BatchServer(), videos(1), out).exit_code == 0

@@ -193,10 +193,12 @@ def _summary_lines(out: Output, report: BatchReport, mask: str) -> None:
         if row.state == "failed":
             where = f" (task {row.task_id})" if row.task_id else ""
             out.note(f"  line {row.line} failed{where}: {scrub(row.message or '?', mask)}")
-    if report.exit_code == ExitCode.RERUN:
-        why = {"credits": "A2E says the credits ran out", "budget": "--max-credits reached"}.get(
-            report.paused or "", "some rows are not settled yet"
-        )
+    if report.exit_code in (ExitCode.RERUN, ExitCode.API):
+        why = {
+            "credits": "A2E says the credits ran out",
+            "budget": "--max-credits reached (or the credits spent could not be told)",
+            "auth": "A2E refused the API key: set a valid one",
+        }.get(report.paused or "", "some rows are not settled yet")
         out.note(f"{why}: rows are left to do; {_RERUN_HINT}")
     out.note("report: ", (str(report.report_path), "bold"))
 
