@@ -1,8 +1,8 @@
 """The Starlette receiver behind ``webhooks.app`` (imported only when an app is built).
 
-Order per delivery: a method other than POST is 405; a ``Content-Length`` past the bound is 413 before
-anything is read, and a body streaming past it is 413 as soon as it does; then the token (401), then
-the body. A body that verifies but cannot be read is still handed on, as an event with
+Order per delivery: a method other than POST is 405; then the token (401: an unsigned request costs no
+body read); then the body: a ``Content-Length`` past the bound is 413 before anything is read, and a
+body streaming past it is 413 as soon as it does. A body that verifies but cannot be read is still handed on, as an event with
 ``task_id=None``. A failing callback or a full queue is logged and the answer stays 204: the sender
 did its part, and A2E does not retry anyway.
 """
@@ -73,16 +73,16 @@ def build(
 
     async def receive(request: Request) -> Response:
         client = request.client.host if request.client else "?"
+        try:  # the token first: an unsigned request costs no body read
+            verify(request.headers, token)
+        except WebhookVerificationError as exc:
+            logger.warning("%s (from %s, path %s)", exc, client, repr(request.url.path)[:200])
+            return Response(status_code=401)
         try:
             body = await _read(request, max_body)
         except _TooLarge:
             logger.warning("webhook delivery from %s refused: body over %d bytes", client, max_body)
             return Response(status_code=413)
-        try:
-            verify(request.headers, token)
-        except WebhookVerificationError as exc:
-            logger.warning("%s (from %s, path %s)", exc, client, request.url.path)
-            return Response(status_code=401)
         try:
             event = parse(body)
         except WebhookPayloadError as exc:
