@@ -1,6 +1,6 @@
 """The batch against hostile input: manifests, journals and output folders an attacker shaped, and a
 server that lies about the tasks it made. Each test names the promise it attacks (money, files,
-secrets, errors). 
+secrets, errors).
 """
 
 from __future__ import annotations
