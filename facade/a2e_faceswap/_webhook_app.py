@@ -3,8 +3,8 @@
 Order per delivery: a method other than POST is 405; then the token (401: an unsigned request costs no
 body read); then the body: a ``Content-Length`` past the bound is 413 before anything is read, and a
 body streaming past it is 413 as soon as it does. A body that verifies but cannot be read is still
-handed on, as an event with ``task_id=None``. A failing callback or a full queue is logged and the answer stays 204: the sender
-did its part, and A2E does not retry anyway.
+handed on, as an event with ``task_id=None``. A failing callback or a full queue is logged and the
+answer stays 204: the sender did its part, and A2E does not retry anyway.
 """
 
 from __future__ import annotations
