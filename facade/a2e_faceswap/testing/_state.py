@@ -365,9 +365,10 @@ class SimState:
             )
             account.tasks[task.id] = task
             self._jobs[task.id] = task
+            record = task.wire(self.clock, self.base_url, "add")  # the answer: the task as created
             if task.webhook_url and self.webhooks is not None:
                 self.webhooks.track(task)
-            return task.wire(self.clock, self.base_url, "add"), task.name
+            return record, task.name
 
     def task(self, account: Account, task_id: str) -> dict[str, Any]:
         with self.lock:

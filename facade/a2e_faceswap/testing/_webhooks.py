@@ -187,8 +187,7 @@ class WebhookSender:
             heapq.heappush(
                 self._due, _Due(task.created + task.duration * share, self._sequence, task, fault, delay)
             )
-            if self._thread is None:
-                self._http = httpx.Client(timeout=_SEND_TIMEOUT, trust_env=False, follow_redirects=False)
+            if self._thread is None:  # its httpx client is made by the thread: not under the state's lock
                 self._thread = threading.Thread(target=self._run, name="a2e-sim-webhooks", daemon=True)
                 self._thread.start()
             self._wake.notify_all()
@@ -205,6 +204,12 @@ class WebhookSender:
 
     # ------------------------------------------------------------------ the thread
     def _run(self) -> None:
+        http = httpx.Client(timeout=_SEND_TIMEOUT, trust_env=False, follow_redirects=False)
+        with self._wake:
+            if self._stopped:
+                http.close()
+                return
+            self._http = http
         while True:
             with self._wake:
                 if self._stopped:
