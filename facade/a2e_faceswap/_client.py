@@ -6,12 +6,11 @@ import A2E`` loads only the request machinery (the import-time figure of ``make 
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
 from collections.abc import Mapping
+from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import attrs
 import httpx
@@ -125,38 +124,10 @@ def _check_options(timeout: TimeoutArg, max_retries: int | NotGiven) -> None:
         RetryPolicy(max_retries=max_retries)
 
 
-#: Each resource: its module, its class (``Async`` + it for ``AsyncA2E``), the resources it is made with.
-_RESOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "uploads": ("._uploads", "Uploads", ()),
-    "faces": ("._faces", "Faces", ("uploads",)),
-    "previews": ("._previews", "Previews", ("uploads",)),
-    "tasks": ("._tasks", "Tasks", ("uploads",)),
-    "account": ("._account", "Account", ()),
-    "batch": ("._batches", "Batch", ("tasks", "uploads", "account")),
-}
-
-_MAKING = threading.RLock()
-
-
 class _ClientBase:
-    """What both clients show: their settings, a repr without the token, and the resources, each made
-    on first use (see the module docstring)."""
+    """What both clients show: their settings and a repr without the token."""
 
     _api: SyncApi | AsyncApi
-    _PREFIX = ""
-
-    if not TYPE_CHECKING:  # hidden from type checkers: a misspelt attribute stays an error there
-
-        def __getattr__(self, name: str) -> Any:
-            if name not in _RESOURCES:  # only called for a name not found otherwise
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            with _MAKING:  # one resource per client, whichever thread asks first
-                if name not in self.__dict__:
-                    module, cls, needs = _RESOURCES[name]
-                    make = getattr(importlib.import_module(module, __package__), self._PREFIX + cls)
-                    # later reads find it in the instance and do not come here
-                    self.__dict__[name] = make(self._api, *(getattr(self, need) for need in needs))
-                return self.__dict__[name]
 
     @property
     def base_url(self) -> str:
@@ -202,12 +173,6 @@ class A2E(_ClientBase):
     Use it as a context manager (or call ``close()``) to close its connection pool.
     """
 
-    uploads: Uploads
-    faces: Faces
-    previews: Previews
-    tasks: Tasks
-    account: Account
-    batch: Batch
     _api: SyncApi
 
     def __init__(
@@ -237,6 +202,44 @@ class A2E(_ClientBase):
 
     def _bind(self, api: SyncApi) -> None:
         self._api = api
+
+    # the resources, each made (and its module imported) on first use
+
+    @cached_property
+    def uploads(self) -> Uploads:
+        from ._uploads import Uploads
+
+        return Uploads(self._api)
+
+    @cached_property
+    def faces(self) -> Faces:
+        from ._faces import Faces
+
+        return Faces(self._api, self.uploads)
+
+    @cached_property
+    def previews(self) -> Previews:
+        from ._previews import Previews
+
+        return Previews(self._api, self.uploads)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        from ._tasks import Tasks
+
+        return Tasks(self._api, self.uploads)
+
+    @cached_property
+    def account(self) -> Account:
+        from ._account import Account
+
+        return Account(self._api)
+
+    @cached_property
+    def batch(self) -> Batch:
+        from ._batches import Batch
+
+        return Batch(self._api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
@@ -270,14 +273,7 @@ class AsyncA2E(_ClientBase):
     first used in: using it from another loop raises ``InvalidInputError``; it is never closed by us.
     """
 
-    uploads: AsyncUploads
-    faces: AsyncFaces
-    previews: AsyncPreviews
-    tasks: AsyncTasks
-    account: AsyncAccount
-    batch: AsyncBatch
     _api: AsyncApi
-    _PREFIX = "Async"
 
     def __init__(
         self,
@@ -303,6 +299,42 @@ class AsyncA2E(_ClientBase):
 
     def _bind(self, api: AsyncApi) -> None:
         self._api = api
+
+    @cached_property
+    def uploads(self) -> AsyncUploads:
+        from ._uploads import AsyncUploads
+
+        return AsyncUploads(self._api)
+
+    @cached_property
+    def faces(self) -> AsyncFaces:
+        from ._faces import AsyncFaces
+
+        return AsyncFaces(self._api, self.uploads)
+
+    @cached_property
+    def previews(self) -> AsyncPreviews:
+        from ._previews import AsyncPreviews
+
+        return AsyncPreviews(self._api, self.uploads)
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        from ._tasks import AsyncTasks
+
+        return AsyncTasks(self._api, self.uploads)
+
+    @cached_property
+    def account(self) -> AsyncAccount:
+        from ._account import AsyncAccount
+
+        return AsyncAccount(self._api)
+
+    @cached_property
+    def batch(self) -> AsyncBatch:
+        from ._batches import AsyncBatch
+
+        return AsyncBatch(self._api, self.tasks, self.uploads, self.account)
 
     def with_options(
         self, *, timeout: TimeoutArg = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
