@@ -19,11 +19,10 @@ import contextlib
 import time
 import weakref
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-import attrs
 import httpx
-from attrs import frozen
 
 from ._adapter import send_async, send_sync
 from ._auth import ApiAuth
@@ -48,15 +47,15 @@ USER_AGENT = f"a2e-faceswap/{__version__} httpx/{httpx.__version__}"
 _guarded: weakref.WeakSet[httpx.Client | httpx.AsyncClient] = weakref.WeakSet()
 
 
-@frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Config:
     base_url: str
-    token: str = attrs.field(repr=False)
+    token: str = field(repr=False)
     timeout: float | httpx.Timeout | None
     retry: RetryPolicy
     #: Sent with every API request (not with downloads or uploads to other hosts): ours, then the
     #: user's ``default_headers``.
-    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     #: The pools are ours, made with ``headers`` as their defaults (not a user's ``http_client``).
     own_pool: bool = False
 
@@ -107,13 +106,13 @@ class _ApiBase:
     def derived_config(self, timeout: TimeoutArg, max_retries: int | NotGiven) -> Config:
         config = self.config
         if not isinstance(timeout, NotGiven):
-            config = attrs.evolve(config, timeout=timeout)
+            config = replace(config, timeout=timeout)
         if not isinstance(max_retries, NotGiven):
-            config = attrs.evolve(config, retry=attrs.evolve(config.retry, max_retries=max_retries))
+            config = replace(config, retry=replace(config.retry, max_retries=max_retries))
         return config
 
     def retry_count(self, idempotent: bool, *, retry: bool = True) -> RetryCount:
-        policy = self.config.retry if retry else attrs.evolve(self.config.retry, max_retries=0)
+        policy = self.config.retry if retry else replace(self.config.retry, max_retries=0)
         return RetryCount(policy, idempotent)
 
     @staticmethod

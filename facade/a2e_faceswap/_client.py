@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-import attrs
 import httpx
 
 from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
@@ -105,7 +105,7 @@ def _build_config(
         raise InvalidInputError(f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}")
     policy = retry_policy or RetryPolicy()
     if max_retries is not None:
-        policy = attrs.evolve(policy, max_retries=max_retries)
+        policy = replace(policy, max_retries=max_retries)
     headers = {"User-Agent": USER_AGENT, **_check_headers(default_headers)}
     headers["Accept-Encoding"] = ACCEPT_ENCODING  # what the transport decodes: not the user's to change
     return Config(
@@ -189,7 +189,7 @@ class A2E(_ClientBase):
     ) -> None:
         _check_http_client(http_client, httpx.Client)
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
-        config = attrs.evolve(config, own_pool=http_client is None)
+        config = replace(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
             self._bind(SyncApi(config, http_client, log, owns_http=False))
@@ -289,7 +289,7 @@ class AsyncA2E(_ClientBase):
     ) -> None:
         _check_http_client(http_client, httpx.AsyncClient)
         config = _build_config(api_key, base_url, region, timeout, max_retries, retry_policy, default_headers)
-        config = attrs.evolve(config, own_pool=http_client is None)
+        config = replace(config, own_pool=http_client is None)
         log = RequestLog(config.token)
         if http_client is not None:
             self._bind(AsyncApi(config, OneLoopPool(http_client), log, owns_http=False))

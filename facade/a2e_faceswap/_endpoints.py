@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-from attrs import frozen
 
 if TYPE_CHECKING:
     from a2e_api.models import (
@@ -40,7 +39,7 @@ __all__ = ["Endpoint", "Loaded"]
 S = TypeVar("S")
 
 
-@frozen
+@dataclass(frozen=True)
 class Loaded(Generic[S]):
     """An endpoint's generated functions and success model, once imported."""
 

@@ -26,10 +26,10 @@ import os
 import re
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TextIO
 from urllib.parse import quote_plus
 
-import attrs
 import httpx
 
 __all__ = [
@@ -111,7 +111,7 @@ def _b64_cores(data: bytes) -> set[str]:
     return cores
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class _Forms:
     """A token's precomputed forms. ``literals``: its usual spellings (raw, repr/JSON-escaped,
     percent-encoded, base64; the ``Bearer <token>`` form, encoded or not, holds one of them). None of

@@ -32,11 +32,9 @@ import email.utils
 import math
 import random as _random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
-
-import attrs
-from attrs import define, frozen
 
 from . import codes
 from ._logging import logger
@@ -70,20 +68,9 @@ MAX_PROGRESS_RESETS = 1000
 RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 429, 502, 503, 504})
 
 
-def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _non_negative(name: str, value: object) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise InvalidInputError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
-
-
-def _retries(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInputError(f"max_retries must be an int >= 0, got {value!r}")
-
-
-def _fraction(_instance: object, _attribute: attrs.Attribute[float], value: float) -> None:
-    _non_negative(_instance, _attribute, value)
-    if value > 1:
-        raise InvalidInputError(f"jitter must be between 0 and 1, got {value!r}")
+        raise InvalidInputError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
 def is_retryable(error: A2EError, *, idempotent: bool, polling: bool = False) -> bool:
@@ -124,18 +111,35 @@ def retry_after_seconds(error: A2EError, *, now: datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
-@frozen(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RetryPolicy:
-    """How many times and how long to wait before sending a request again (see the module rules)."""
+    """How many times and how long to wait before sending a request again (see the module rules).
+    A frozen dataclass: ``dataclasses.replace(policy, max_retries=5)`` makes a changed copy."""
 
-    max_retries: int = attrs.field(default=2, validator=_retries)
-    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
-    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
-    multiplier: float = attrs.field(default=2.0, validator=_non_negative)
-    jitter: float = attrs.field(default=0.25, validator=_fraction)
-    retry_after_cap: float = attrs.field(default=30.0, validator=_non_negative)
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    multiplier: float = 2.0
+    jitter: float = 0.25
+    retry_after_cap: float = 30.0
     #: Seconds a create that may have been applied is looked up before it may be sent again.
-    settle_window: float = attrs.field(default=15.0, validator=_non_negative)
+    settle_window: float = 15.0
+
+    def __post_init__(self) -> None:
+        value = self.max_retries
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidInputError(f"max_retries must be an int >= 0, got {value!r}")
+        for name in (
+            "initial_delay",
+            "max_delay",
+            "multiplier",
+            "jitter",
+            "retry_after_cap",
+            "settle_window",
+        ):
+            _non_negative(name, getattr(self, name))
+        if self.jitter > 1:
+            raise InvalidInputError(f"jitter must be between 0 and 1, got {self.jitter!r}")
 
     def backoff(self, retries_done: int, random: Callable[[], float] = _random.random) -> float:
         """The delay before retry number ``retries_done + 1`` when the server gave no Retry-After."""
@@ -169,7 +173,7 @@ class RetryPolicy:
         return self.backoff(retries_done, random)
 
 
-@define
+@dataclass
 class RetryCount:
     """The retries of one operation, sans I/O: the sync and async retry loops both drive it.
 
