@@ -26,20 +26,19 @@ from .webhooks import WebhookEvent, parse, verify
 logger = logging.getLogger("a2e_faceswap.webhooks")
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _read(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise _TooLarge
+async def read_bounded(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes: by its
+    Content-Length before any byte is read, else while streaming (never buffering more than ``limit``).
+    Also the simulator's reader (``testing._files``)."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        return None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _TooLarge
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -78,9 +77,8 @@ def build(
         except WebhookVerificationError as exc:
             logger.warning("%s (from %s, path %s)", exc, client, repr(request.url.path)[:200])
             return Response(status_code=401)
-        try:
-            body = await _read(request, max_body)
-        except _TooLarge:
+        body = await read_bounded(request, max_body)
+        if body is None:
             logger.warning("webhook delivery from %s refused: body over %d bytes", client, max_body)
             return Response(status_code=413)
         try:

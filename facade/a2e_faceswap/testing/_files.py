@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response
 
+from a2e_faceswap._webhook_app import read_bounded
 from a2e_faceswap.testing._answers import Chunked, Dropped
 from a2e_faceswap.testing._faults import Fault, FaultKind
 from a2e_faceswap.testing._results import iter_bytes
@@ -28,20 +29,12 @@ def _not_found() -> Response:
 
 
 async def bounded_body(request: Request, limit: int, what: str) -> bytes:
-    """The request body, refused with a 413 as soon as it is known to exceed ``limit`` bytes: by its
-    Content-Length before any byte is read, else while streaming (never buffering more than ``limit``)."""
-    too_large = Refusal(413, f"the {what} is larger than the limit of {limit} bytes")
-    declared = request.headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    parts: list[bytes] = []
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise too_large
-        parts.append(chunk)
-    return b"".join(parts)
+    """The request body, refused with a 413 as soon as it is known to exceed ``limit`` bytes (see
+    ``read_bounded``)."""
+    body = await read_bounded(request, limit)
+    if body is None:
+        raise Refusal(413, f"the {what} is larger than the limit of {limit} bytes")
+    return body
 
 
 async def store_upload(state: SimState, request: Request, limit: int) -> Response:

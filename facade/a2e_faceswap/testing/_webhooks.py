@@ -27,7 +27,6 @@ Faults (``sim.webhook_faults``, drawn once per task when it is created, from the
 from __future__ import annotations
 
 import heapq
-import ipaddress
 import json
 import random
 import threading
@@ -39,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from a2e_faceswap._validation import is_loopback_host
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -134,20 +135,13 @@ class _Due:
 
 
 def loopback(url: str) -> bool:
-    """Whether ``url`` is http(s) to a loopback host."""
+    """Whether ``url`` is http(s) to a loopback host (the client's own rule, ``is_loopback_host``)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https"):
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parts.scheme in ("http", "https") and is_loopback_host(host)
 
 
 class WebhookSender:
