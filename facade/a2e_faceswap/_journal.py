@@ -41,6 +41,7 @@ from typing import Any, Final
 
 from attrs import frozen
 
+from ._download import local_errors
 from ._manifest import Row, check_batch_id
 from .errors import InvalidInputError, JournalError, LocalFileError
 
@@ -348,16 +349,11 @@ def _journal_path(path: object) -> Path:
 
 def _exists(path: Path) -> bool:
     """Whether a journal file is there (an empty file counts as none); not a regular file: refused."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return False
-    except OSError as error:
-        raise LocalFileError(
-            f"cannot read the journal {str(path)!r}: {error.strerror or error}",
-            filename=str(path),
-            errno=error.errno,
-        ) from None
+    with local_errors("read the journal", path):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return False
     if not stat.S_ISREG(info.st_mode):
         raise JournalError(f"the journal path {str(path)!r} is not a regular file")
     return info.st_size > 0
@@ -373,16 +369,13 @@ def _run_lock(path: Path) -> io.BufferedRandom | None:
     real = path.resolve()  # one lock per journal file, however many symlinks lead to it
     name = real.with_name(real.name + ".lock")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(name, flags, 0o644)  # never through a symlink, never blocked by a FIFO
-    except OSError as error:
-        if error.errno != errno.ELOOP:
-            raise LocalFileError(
-                f"cannot lock the journal {str(name)!r}: {error.strerror or error}",
-                filename=str(name),
-                errno=error.errno,
-            ) from None
-        fd = -1
+    with local_errors("lock the journal", name):
+        try:
+            fd = os.open(name, flags, 0o644)  # never through a symlink, never blocked by a FIFO
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            fd = -1
     if fd < 0 or not stat.S_ISREG(os.fstat(fd).st_mode):
         if fd >= 0:
             os.close(fd)
@@ -481,16 +474,11 @@ def _identify(connection: sqlite3.Connection, path: Path) -> str:
 
 @contextlib.contextmanager
 def _errors(path: Path, what: str) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as error:
-        raise _converted(error, path, what) from None
-    except OSError as error:
-        raise LocalFileError(
-            f"cannot {what} the journal {str(path)!r}: {error.strerror or error}",
-            filename=str(path),
-            errno=error.errno,
-        ) from None
+    with local_errors(f"{what} the journal", path):
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise _converted(error, path, what) from None
 
 
 def _converted(error: sqlite3.Error, path: Path, what: str) -> Exception:

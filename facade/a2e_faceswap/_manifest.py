@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from attrs import frozen
 
+from ._download import local_errors
 from ._validation import check_http_url, media_source, read_head
 from .errors import InvalidInputError, LocalFileError, ManifestError
 
@@ -127,14 +128,8 @@ def read_manifest(path: str | os.PathLike[str]) -> list[Row]:
         raise
     except InvalidInputError as error:
         raise ManifestError([(0, str(error))]) from None
-    try:
+    with local_errors("read the manifest", path):
         data = path.read_bytes()
-    except OSError as error:
-        raise LocalFileError(
-            f"cannot read the manifest {str(path)!r}: {error.strerror or error}",
-            filename=str(path),
-            errno=error.errno,
-        ) from None
     return parse_manifest(data, path.parent, path.suffix.lower())
 
 
