@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -45,10 +45,19 @@ def reads(sim: Simulator) -> int:
     return sim.stats.requests_to("batch_task_detail")
 
 
-def later(seconds: float, action: object) -> threading.Timer:
-    timer = threading.Timer(seconds, action)  # type: ignore[arg-type]
-    timer.start()
-    return timer
+def once_created(sim: Simulator, rows: int, action: Callable[[], object]) -> threading.Thread:
+    """Run ``action`` in a thread once the simulator holds ``rows`` tasks (waiting at most 20 s): the
+    clock is moved only when every create is in, however slow the machine is."""
+
+    def run() -> None:
+        deadline = time.monotonic() + 20.0
+        while sum(sim.stats.tasks_created_by_name.values()) < rows and time.monotonic() < deadline:
+            time.sleep(0.02)
+        action()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
 
 
 def test_a_batch_on_webhooks_reads_statuses_only_on_events(
@@ -63,7 +72,7 @@ def test_a_batch_on_webhooks_reads_statuses_only_on_events(
         seen["reads before"] = reads(sim)
         sim.clock.advance(31)
 
-    timer = later(0.6, finish_every_task)
+    timer = once_created(sim, rows, finish_every_task)
     started = time.monotonic()
     with client(sim) as api:
         report = api.batch.run(jobs(rows), tmp_path, events=listener, concurrency=rows, poll_interval=3.0)
@@ -85,7 +94,7 @@ async def test_the_async_batch_is_woken_too(
 ) -> None:
     rows = 10
     sim = make_sim(speed=0, webhooks_to_loopback=True)
-    timer = later(0.5, lambda: sim.clock.advance(31))
+    timer = once_created(sim, rows, lambda: sim.clock.advance(31))
     started = time.monotonic()
     async with async_client(sim) as api:
         report = await api.batch.run(
@@ -155,7 +164,7 @@ def test_a_verified_unreadable_delivery_costs_exactly_one_read_of_the_tasks_in_f
         seen["after"] = reads(sim)
         sim.clock.advance(31)
 
-    timer = later(0.5, deliver_garbage_then_finish)
+    timer = once_created(sim, rows, deliver_garbage_then_finish)
     with client(sim) as api:
         report = api.batch.run(jobs(rows), tmp_path, events=listener, concurrency=rows, poll_interval=3.0)
     timer.join()
@@ -177,7 +186,7 @@ def test_a_forged_delivery_wakes_nothing(
         seen["reads"] = reads(sim)
         sim.clock.advance(31)
 
-    timer = later(0.4, forge_then_finish)
+    timer = once_created(sim, 3, forge_then_finish)
     with client(sim) as api:
         report = api.batch.run(jobs(3), tmp_path, events=listener, concurrency=3, poll_interval=3.0)
     timer.join()
