@@ -4,8 +4,8 @@ add_face_image / list_face_images -> delete_face_image, list_task_records -> get
 delete_task), every answer checked by schemathesis' own checks.
 
 Bounded like the stateless run (tests/testing/test_schemathesis.py): derandomized, no example database,
-a bounded number of short scenarios. The links are shown to be followed: an id schemathesis makes up is unknown to the
-simulator (404), so each linked operation answering 200 got its id from an earlier answer.
+short scenarios (60, see below). The links are shown to be followed: an id schemathesis makes up is
+unknown to the simulator (404), so each linked operation answering 200 got its id from an earlier answer.
 
 Each scenario calls with an account of its own (``setup``). Hypothesis needs the same choices to lead
 to the same draws, and schemathesis draws a linked parameter from the schema only when the link does
