@@ -4,10 +4,12 @@ its line, keys that depend on the row's content and never its position."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
-import stat
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,9 +25,11 @@ from a2e_faceswap._manifest import (
     shard_of,
     task_name,
 )
-from a2e_faceswap.errors import InvalidInputError, LocalFileError, ManifestError
+from a2e_faceswap.errors import InvalidInputError, ManifestError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.hostile._child import run_child
 
 URL = "https://cdn.example.com/clip-{}.mp4"
 
@@ -284,16 +288,47 @@ def test_file_level_refusals(folder: Path) -> None:
     assert problems(error) == [(2, "the manifest is not UTF-8 text")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_unreadable_files(folder: Path) -> None:
-    manifest = write(folder, "m.csv", f"face,video\nface.jpg,{URL.format(1)}\n")
-    manifest.chmod(0)
-    with pytest.raises(LocalFileError):
-        read_manifest(manifest)
-    manifest.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    (folder / "face.jpg").chmod(0)
-    with pytest.raises(ManifestError, match="line 2: face: cannot read"):
-        read_manifest(manifest)
+_UNREADABLE_SETUP = """
+import os
+from pathlib import Path
+from a2e_faceswap._manifest import parse_manifest, read_manifest
+from a2e_faceswap.errors import LocalFileError, ManifestError
+# what reading loads lazily (codecs, csv...) is loaded now: the unprivileged user cannot read it later
+parse_manifest(b"face,video\\nhttps://e.com/f.jpg,https://e.com/v.mp4\\n", Path("/"), ".csv")
+os.setgroups([]); os.setgid({uid}); os.setuid({uid})  # as root every file is readable
+"""
+
+_UNREADABLE_BODY = """
+result = []
+for name in ("locked.csv", "m.csv"):
+    try:
+        read_manifest(Path({folder!r}) / name)
+        result.append([name, "ok", None])
+    except ManifestError as error:
+        result.append([name, "ManifestError", [list(p) for p in error.problems]])
+    except LocalFileError as error:
+        result.append([name, "LocalFileError", error.errno])
+"""
+
+
+def test_unreadable_files_are_our_errors() -> None:
+    """Run as an unprivileged user: an unreadable manifest is LocalFileError, an unreadable input one
+    of the manifest's problems, with its line."""
+    folder = Path(tempfile.mkdtemp(prefix="a2e-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        write(folder, "locked.csv", f"face,video\nface.jpg,{URL.format(1)}\n").chmod(0)
+        write(folder, "m.csv", f"face,video\nface.jpg,{URL.format(1)}\n").chmod(0o644)
+        write(folder, "face.jpg", b"\xff\xd8\xff" + b"0" * 64).chmod(0)
+        setup = _UNREADABLE_SETUP.format(uid=65534)
+        child = run_child(setup, _UNREADABLE_BODY.format(folder=str(folder)), timeout=60)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    locked, rows = child["result"]
+    assert locked == ["locked.csv", "LocalFileError", errno.EACCES]
+    assert rows[:2] == ["m.csv", "ManifestError"]
+    assert [line for line, _ in rows[2]] == [2]
+    assert "face: cannot read" in rows[2][0][1]
 
 
 def test_rows_are_frozen(folder: Path) -> None:
