@@ -18,6 +18,9 @@ import pytest
 from a2e_faceswap.testing import Simulator
 from hypothesis import HealthCheck, settings
 
+#: fixtures shared by several folders (``listener``: a webhook receiver)
+pytest_plugins = ["tests._support.webhooks"]
+
 # Property tests judge values, not speed: on a loaded 2-core CI machine a first example that imports a
 # module lazily can pass hypothesis' 200 ms deadline, which says nothing about the client.
 settings.register_profile("a2e", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -29,16 +29,9 @@ from a2e_faceswap._manifest import rows_from_jobs, task_name
 from a2e_faceswap.errors import InvalidInputError
 from a2e_faceswap.testing import Simulator
 
+from tests._support.webhooks import HOOK_TOKEN
 from tests.batch.test_runs import async_client, check_all_saved, client, jobs
 from tests.conftest import MakeSim
-
-HOOK_TOKEN = "whsec-batch-test-5555555555"
-
-
-@pytest.fixture
-def listener() -> Iterator[webhooks.Listener]:
-    with webhooks.Listener(HOOK_TOKEN) as receiving:
-        yield receiving
 
 
 def reads(sim: Simulator) -> int:

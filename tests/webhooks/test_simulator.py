@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from a2e_faceswap import webhooks
 from a2e_faceswap.models import TaskStatus
 from a2e_faceswap.testing import SimStats, Simulator
 
+from tests._support.webhooks import FACE, HOOK_TOKEN, VIDEO
 from tests.conftest import MakeSim
-
-HOOK_TOKEN = "whsec-sim-test-5555555555"
-FACE = "https://example.com/faces/face.jpg"
-VIDEO = "https://example.com/videos/clip.mp4"
-
-
-@pytest.fixture
-def listener() -> Iterator[webhooks.Listener]:
-    with webhooks.Listener(HOOK_TOKEN) as receiving:
-        yield receiving
 
 
 def _until(check: Callable[[], bool], timeout: float = 5.0) -> bool:

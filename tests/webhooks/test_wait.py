@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from a2e_faceswap import webhooks
@@ -13,17 +13,8 @@ from a2e_faceswap.errors import InvalidInputError
 from a2e_faceswap.models import Task, TaskStatus
 from a2e_faceswap.testing import Simulator
 
+from tests._support.webhooks import FACE, HOOK_TOKEN, VIDEO
 from tests.conftest import MakeSim
-
-HOOK_TOKEN = "whsec-wait-test-7777777777"
-FACE = "https://example.com/faces/face.jpg"
-VIDEO = "https://example.com/videos/clip.mp4"
-
-
-@pytest.fixture
-def listener() -> Iterator[webhooks.Listener]:
-    with webhooks.Listener(HOOK_TOKEN) as receiving:
-        yield receiving
 
 
 def _later(seconds: float, action: object) -> threading.Timer:
