@@ -21,11 +21,19 @@ from ._download import local_errors
 from ._manifest import Job, Row, check_batch_id, read_manifest, rows_from_jobs, shard_of
 from .errors import InvalidInputError
 
-__all__ = ["JOURNAL_NAME", "BatchPlan", "Jobs", "file_digest", "plan", "quote_body", "select", "states"]
+__all__ = [
+    "JOURNAL_NAME",
+    "BatchPlan",
+    "Jobs",
+    "file_digest",
+    "manifest_path",
+    "plan",
+    "quote_body",
+    "select",
+    "states",
+]
 
 JOURNAL_NAME = ".a2e-batch.sqlite"
-#: A manifest's path, or jobs given in code.
-Jobs = str | os.PathLike[str] | Iterable[Job | Mapping[str, Any]]
 _PLACEHOLDER_FACE = "https://example.com/face.jpg"
 _PLACEHOLDER_VIDEO = "https://example.com/video.mp4"
 
@@ -52,11 +60,14 @@ def select(jobs: Jobs, shard: object = None, batch_id: str | None = None) -> tup
     if batch_id is not None:
         check_batch_id(batch_id)
     where = parse_shard(shard, batch_id)
-    if isinstance(jobs, str | os.PathLike):
+    if isinstance(jobs, BatchPlan):  # checked already: its rows (its shard's) as they are
+        rows, total = list(jobs.rows), jobs.manifest_rows
+    elif isinstance(jobs, str | os.PathLike):
         rows = read_manifest(Path(jobs))
+        total = len(rows)
     else:
         rows = rows_from_jobs(jobs, Path.cwd())
-    total = len(rows)
+        total = len(rows)
     if where is not None:
         rows = [row for row in rows if shard_of(row.key, where[1]) == where[0]]
     return rows, total
@@ -79,10 +90,16 @@ class BatchPlan:
     manifest_rows: int
     #: distinct local files by content: (sha256, one path holding it, size in bytes)
     uploads: tuple[tuple[str, Path, int], ...]
+    #: the manifest file the rows were read from (None: jobs given in code)
+    manifest: Path | None = None
 
     def quote_body(self) -> dict[str, Any]:
         """A create body to ask A2E's quote for one task (as ``client.batch.run`` asks it)."""
         return quote_body(self.rows)
+
+
+#: A manifest's path, jobs given in code, or the ``BatchPlan`` of either (checked once, not again).
+Jobs = str | os.PathLike[str] | BatchPlan | Iterable[Job | Mapping[str, Any]]
 
 
 def file_digest(path: Path) -> str:
@@ -112,7 +129,16 @@ def plan(
                 digest = by_path[source] = file_digest(source)
                 if digest not in seen:
                     seen[digest] = (digest, source, source.stat().st_size)
-    return BatchPlan(rows=tuple(rows), manifest_rows=total, uploads=tuple(seen.values()))
+    return BatchPlan(
+        rows=tuple(rows), manifest_rows=total, uploads=tuple(seen.values()), manifest=manifest_path(jobs)
+    )
+
+
+def manifest_path(jobs: Jobs) -> Path | None:
+    """The manifest file ``jobs`` come from, if any."""
+    if isinstance(jobs, BatchPlan):
+        return jobs.manifest
+    return Path(jobs) if isinstance(jobs, str | os.PathLike) else None
 
 
 def states(

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from a2e_faceswap import A2E, Job, RetryPolicy
+from a2e_faceswap._batch_plan import plan
 from a2e_faceswap._journal import Journal
 from a2e_faceswap._manifest import parse_manifest
 from a2e_faceswap.errors import A2EError, JournalError, ManifestError
@@ -236,8 +237,12 @@ def test_an_output_that_is_a_symlink_is_replaced_not_written_through(tmp_path: P
     assert not (out / "r.mp4").is_symlink()
 
 
+@pytest.mark.parametrize("checked", [False, True], ids=["manifest", "plan"])
 @pytest.mark.parametrize("what", ["manifest", "journal", "input"])
-def test_an_output_naming_the_manifest_the_journal_or_an_input_is_refused(tmp_path: Path, what: str) -> None:
+def test_an_output_naming_the_manifest_the_journal_or_an_input_is_refused(
+    tmp_path: Path, what: str, checked: bool
+) -> None:
+    """Also when the jobs are the manifest's BatchPlan (checked once, as the command does)."""
     out = tmp_path / "out"
     out.mkdir()
     face = out / "face.jpg"
@@ -247,8 +252,9 @@ def test_an_output_naming_the_manifest_the_journal_or_an_input_is_refused(tmp_pa
     manifest.write_text(f"face,video,output\nface.jpg,https://media.example.com/v/1.mp4,{output}\n")
     before = (out / output).read_bytes() if (out / output).exists() else None
     server = BatchServer()
+    jobs = plan(manifest) if checked else manifest
     with pytest.raises(A2EError):
-        run_batch(server, manifest, out, journal=out / "j.sqlite")  # type: ignore[arg-type]
+        run_batch(server, jobs, out, journal=out / "j.sqlite")  # type: ignore[arg-type]
     assert server.creates == []
     if before is not None:
         assert (out / output).read_bytes() == before

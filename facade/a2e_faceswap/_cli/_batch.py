@@ -168,7 +168,9 @@ def run_batch(
         + f", {progress.counts()['saved']} already saved; results in {out_dir}"
     )
     with progress.shown():
-        return client.batch.run(manifest, out_dir, journal=journal, on_event=progress, **options)
+        return client.batch.run(
+            checked, out_dir, journal=journal, on_event=progress, **options
+        )  # checked once
 
 
 def _summary(report: BatchReport) -> dict[str, Any]:
