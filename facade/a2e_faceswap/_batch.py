@@ -74,6 +74,8 @@ from .errors import A2EError, AuthenticationError, InsufficientCreditsError
 from .models import Task, TaskPage
 
 if TYPE_CHECKING:
+    from a2e_api.models import CreateTaskRequest
+
     from ._api import AsyncApi, SyncApi
     from ._journal import Journal
     from ._manifest import Row
@@ -616,10 +618,12 @@ class Inputs:
         row = self._rows[key]
         return self.url(row.face), self.url(row.video)
 
-    def plan(self, key: str, name: str) -> CreatePlan:
+    def body(self, key: str, name: str) -> CreateTaskRequest:
+        """The row's create body, checked as ``tasks.create`` checks its arguments (call ``missing``
+        and upload first)."""
         face, video = self.urls(key)
         url, token = self._webhook if self._webhook is not None else (None, None)
-        return CreatePlan.of(face, video, name, None, None, url, token)
+        return CreatePlan.of(face, video, name, None, None, url, token).body(face, video)
 
 
 # ------------------------------------------------------------------ the drivers
@@ -660,7 +664,7 @@ def run_sync(
             try:
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, uploads.upload(path))
-                body = inputs.plan(action.key, action.name).body(*inputs.urls(action.key))
+                body = inputs.body(action.key, action.name)
             except A2EError as error:
                 scheduler.not_sent(action.key, error)
                 continue
@@ -716,7 +720,7 @@ async def run_async(
             try:
                 for digest, path in inputs.missing(action.key):
                     inputs.record(digest, await uploads.upload(path))
-                body = inputs.plan(action.key, action.name).body(*inputs.urls(action.key))
+                body = inputs.body(action.key, action.name)
             except A2EError as error:
                 scheduler.not_sent(action.key, error)
                 continue
