@@ -3,8 +3,15 @@
 Both sides use an httpx client with the facade's pool settings (httpx defaults, the facade's default
 timeout), talk to the same simulator process and fetch the same task. The raw side sends the bearer
 header itself and reads the JSON (``response.json()`` and a look at ``code``), which is the least any
-caller does with an answer. The two sides alternate call by call (and swap which goes first every
-call), so drifts of the machine hit both alike.
+caller does with an answer.
+
+A third side shows the facade's own work alone: raw httpx again, but with the cookie jar of the
+facade's pools (``_pools._Cookies``: an answer that sets no cookie skips ``http.cookiejar``, which
+costs as much CPU as the facade's own per-call work). The facade against it is an informational row,
+with no target: it says how much the facade's code costs, apart from what its pool saves.
+
+The sides take turns call by call (and which goes first rotates every call), so drifts of the
+machine hit all alike.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from typing import Any
 import httpx
 from _harness import FACE_URL, TASK_PATH, VIDEO_URL, Figure, SimEndpoint, median, percentile, ratio_figure
 from a2e_faceswap import A2E, DEFAULT_TIMEOUT, AsyncA2E
+from a2e_faceswap._pools import own_async_pool, own_pool
 
 TARGET = 1.05
-#: the order of the two sides on even and odd calls
-_ORDER = ((1, 0), (0, 1))
+#: the sides: the facade, raw httpx, raw httpx with the facade's cookie jar
+_SIDES = 3
 
 
 def _raw_headers(sim: SimEndpoint) -> dict[str, str]:
@@ -35,17 +43,19 @@ def _check(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+Times = tuple[list[float], ...]
+
+
 def _turns(calls: int) -> Iterator[int]:
-    """Which side runs next (0 facade, 1 raw): both once per call, the first one alternating."""
+    """Which side runs next: each once per call, the first one rotating."""
     for i in range(calls):
-        yield from _ORDER[i % 2]
+        for step in range(_SIDES):
+            yield (i + step) % _SIDES
 
 
-def _interleave_sync(
-    calls: int, facade: Callable[[], object], raw: Callable[[], object]
-) -> tuple[list[float], list[float]]:
-    sides, clock = (facade, raw), time.perf_counter
-    times: tuple[list[float], list[float]] = ([], [])
+def _interleave_sync(calls: int, *sides: Callable[[], object]) -> Times:
+    clock = time.perf_counter
+    times: Times = tuple([] for _ in sides)
     for side in _turns(calls):
         start = clock()
         sides[side]()
@@ -53,11 +63,9 @@ def _interleave_sync(
     return times
 
 
-async def _interleave_async(
-    calls: int, facade: Callable[[], Awaitable[object]], raw: Callable[[], Awaitable[object]]
-) -> tuple[list[float], list[float]]:
-    sides, clock = (facade, raw), time.perf_counter
-    times: tuple[list[float], list[float]] = ([], [])
+async def _interleave_async(calls: int, *sides: Callable[[], Awaitable[object]]) -> Times:
+    clock = time.perf_counter
+    times: Times = tuple([] for _ in sides)
     for side in _turns(calls):
         start = clock()
         await sides[side]()
@@ -65,7 +73,8 @@ async def _interleave_async(
     return times
 
 
-def _figures(mode: str, facade: list[float], raw: list[float]) -> list[Figure]:
+def _figures(mode: str, times: Times) -> list[Figure]:
+    facade, raw, same_jar = times
     out = []
     for label, fraction in (("median", 0.5), ("p95", 0.95)):
         f_value = median(facade) if fraction == 0.5 else percentile(facade, fraction)
@@ -77,6 +86,19 @@ def _figures(mode: str, facade: list[float], raw: list[float]) -> list[Figure]:
         out.append(
             ratio_figure(f"tasks.get overhead, {mode}, {label}", f_value / r_value, TARGET, detail, data)
         )
+    f_value, j_value = median(facade), median(same_jar)
+    out.append(
+        Figure(
+            name=f"tasks.get, facade's own work, {mode}, median",
+            value=f_value / j_value,
+            unit="x",
+            target="(informational)",
+            met=None,
+            detail=f"facade {f_value * 1e6:.0f} us vs raw httpx with the facade's cookie jar "
+            f"{j_value * 1e6:.0f} us",
+            data={"facade_seconds": f_value, "same_jar_seconds": j_value, "calls": len(facade)},
+        )
+    )
     return out
 
 
@@ -84,6 +106,7 @@ def measure_sync(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
     with (
         A2E(api_key=sim.token, base_url=sim.base_url) as client,
         httpx.Client(base_url=sim.base_url, timeout=DEFAULT_TIMEOUT, headers=_raw_headers(sim)) as raw,
+        own_pool(DEFAULT_TIMEOUT, _raw_headers(sim)) as same_jar,
     ):
         task_id = client.tasks.create(face=FACE_URL, video=VIDEO_URL).id
         path = TASK_PATH + task_id
@@ -94,15 +117,19 @@ def measure_sync(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
         def raw_call() -> object:
             return _check(raw.get(path))
 
-        _interleave_sync(warmup, facade_call, raw_call)
-        facade, plain = _interleave_sync(calls, facade_call, raw_call)
-    return _figures("sync", facade, plain)
+        def same_jar_call() -> object:
+            return _check(same_jar.get(sim.base_url + path))
+
+        _interleave_sync(warmup, facade_call, raw_call, same_jar_call)
+        times = _interleave_sync(calls, facade_call, raw_call, same_jar_call)
+    return _figures("sync", times)
 
 
 async def _measure_async(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:
     async with (
         AsyncA2E(api_key=sim.token, base_url=sim.base_url) as client,
         httpx.AsyncClient(base_url=sim.base_url, timeout=DEFAULT_TIMEOUT, headers=_raw_headers(sim)) as raw,
+        own_async_pool(DEFAULT_TIMEOUT, _raw_headers(sim)) as same_jar,
     ):
         task_id = (await client.tasks.create(face=FACE_URL, video=VIDEO_URL)).id
         path = TASK_PATH + task_id
@@ -113,9 +140,12 @@ async def _measure_async(sim: SimEndpoint, calls: int, warmup: int) -> list[Figu
         async def raw_call() -> object:
             return _check(await raw.get(path))
 
-        await _interleave_async(warmup, facade_call, raw_call)
-        facade, plain = await _interleave_async(calls, facade_call, raw_call)
-    return _figures("async", facade, plain)
+        async def same_jar_call() -> object:
+            return _check(await same_jar.get(sim.base_url + path))
+
+        await _interleave_async(warmup, facade_call, raw_call, same_jar_call)
+        times = await _interleave_async(calls, facade_call, raw_call, same_jar_call)
+    return _figures("async", times)
 
 
 def measure_async(sim: SimEndpoint, calls: int, warmup: int) -> list[Figure]:

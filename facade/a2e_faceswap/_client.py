@@ -17,7 +17,7 @@ import httpx
 
 from ._api import ACCEPT_ENCODING, USER_AGENT, AsyncApi, Config, SyncApi
 from ._logging import RequestLog, redact_headers, setup_from_env
-from ._pools import LoopPools, OneLoopPool
+from ._pools import LoopPools, OneLoopPool, own_async_pool, own_pool
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven, TimeoutArg
 from ._validation import check_request_timeout, resolve_base_url
@@ -194,11 +194,7 @@ class A2E(_ClientBase):
         if http_client is not None:
             self._bind(SyncApi(config, http_client, log, owns_http=False))
         else:
-            self._bind(
-                SyncApi(
-                    config, httpx.Client(timeout=config.timeout, headers=config.headers), log, owns_http=True
-                )
-            )
+            self._bind(SyncApi(config, own_pool(config.timeout, config.headers), log, owns_http=True))
 
     def _bind(self, api: SyncApi) -> None:
         self._api = api
@@ -294,7 +290,7 @@ class AsyncA2E(_ClientBase):
         if http_client is not None:
             self._bind(AsyncApi(config, OneLoopPool(http_client), log, owns_http=False))
         else:
-            pools = LoopPools(lambda: httpx.AsyncClient(timeout=config.timeout, headers=config.headers))
+            pools = LoopPools(lambda: own_async_pool(config.timeout, config.headers))
             self._bind(AsyncApi(config, pools, log, owns_http=True))
 
     def _bind(self, api: AsyncApi) -> None:

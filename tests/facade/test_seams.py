@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
+import http.cookiejar
 import logging
 import subprocess
 import sys
@@ -336,3 +337,39 @@ def test_importing_the_package_defers_what_a_first_call_needs() -> None:
     # A2E itself: nothing heavy either; the generated package comes with the first call.
     assert _loaded_after("from a2e_faceswap import A2E") & heavy == set()
     assert "asyncio" not in _loaded_after("from a2e_faceswap import AsyncA2E")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_our_pool_keeps_the_cookies_a_server_sets_and_skips_the_jar_otherwise(
+    serve: Any, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool we make (no ``http_client``) hands an answer to ``http.cookiejar`` only when it sets a
+    cookie (the per-call overhead, docs/bench.md); a cookie that is set is kept and sent back, as
+    httpx does."""
+    passes: list[str] = []
+    extract = http.cookiejar.CookieJar.extract_cookies
+
+    def counting(jar: http.cookiejar.CookieJar, response: Any, request: Any) -> None:
+        passes.append(request.get_full_url())
+        extract(jar, response, request)
+
+    monkeypatch.setattr(http.cookiejar.CookieJar, "extract_cookies", counting)
+
+    def sets_a_cookie_once(request: Request, conn: Conn) -> None:
+        cookie = [("Set-Cookie", "sid=abc; Path=/")] if len(server.requests) == 1 else []
+        conn.respond(200, envelope(RECORD), cookie)
+
+    server = serve(sets_a_cookie_once)
+    if mode == "sync":
+        with A2E(api_key=TOKEN, base_url=server.url, max_retries=0) as client:
+            tasks = [client.tasks.get(TASK_ID) for _ in range(3)]
+    else:
+
+        async def three() -> list[Task]:
+            async with AsyncA2E(api_key=TOKEN, base_url=server.url, max_retries=0) as client:
+                return [await client.tasks.get(TASK_ID) for _ in range(3)]
+
+        tasks = asyncio.run(three())
+    assert [task.id for task in tasks] == [TASK_ID] * 3
+    assert [r.headers.get("cookie") for r in server.requests] == [None, "sid=abc", "sid=abc"]
+    assert passes == [f"{server.url}/api/v1/userFaceSwapTask/{TASK_ID}"]
