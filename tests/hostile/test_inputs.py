@@ -36,7 +36,8 @@ def shared_dir() -> Iterator[Path]:
 
 
 #: The child imports (and warms up) everything as root, then becomes ``nobody``: the interpreter lives
-#: under /root (mode 0700 here), so ``run_child(user=...)``'s drop before ``exec`` cannot start it.
+#: under /root (mode 0700 here), so ``run_child(user=...)``'s drop before ``exec`` cannot start it, and
+#: a fresh clone (``mktemp -d``, mode 0700) holds the package, whose resources load on first use.
 _CHILD_SETUP = """
 import asyncio, os
 import anyio._backends._asyncio, h11, httpcore, httpx
@@ -44,6 +45,8 @@ from a2e_faceswap import A2E, AsyncA2E
 from a2e_faceswap.cli import app
 from typer.testing import CliRunner
 CliRunner().invoke(app, ["swap", "--face", "/nonexistent.jpg", "--video", "https://e.example/v.mp4"])
+for warm in (A2E(TOKEN, base_url=URL), AsyncA2E(TOKEN, base_url=URL)):
+    warm.tasks, warm.uploads, warm.previews, warm.faces
 asyncio.run(asyncio.sleep(0))
 "x".encode("unicode_escape"), "x".encode("idna")  # codecs load lazily
 os.setgroups([])
