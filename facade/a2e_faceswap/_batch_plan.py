@@ -26,6 +26,7 @@ __all__ = [
     "BatchPlan",
     "Jobs",
     "file_digest",
+    "journal_path",
     "manifest_path",
     "plan",
     "quote_body",
@@ -141,6 +142,11 @@ def manifest_path(jobs: Jobs) -> Path | None:
     return Path(jobs) if isinstance(jobs, str | os.PathLike) else None
 
 
+def journal_path(out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None) -> Path:
+    """Where a batch's journal is: ``journal`` if given, else ``out_dir/.a2e-batch.sqlite``."""
+    return Path(journal) if journal is not None else Path(out_dir) / JOURNAL_NAME
+
+
 def states(
     out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None
 ) -> Mapping[str, str]:
@@ -149,7 +155,7 @@ def states(
     from ._journal import Journal
     from .errors import JournalError
 
-    path = Path(journal) if journal is not None else Path(out_dir) / JOURNAL_NAME
+    path = journal_path(out_dir, journal)
     if not path.exists():
         return {}
     try:

@@ -29,7 +29,7 @@ from attrs import frozen
 from ._account import FACE_SWAP_TASK_ROUTE
 from ._api import AsyncApi, SyncApi
 from ._batch import BatchEvent, BatchScheduler, Inputs, Settings, run_async, run_sync
-from ._batch_plan import JOURNAL_NAME, BatchPlan, Jobs, manifest_path, plan, quote_body, select
+from ._batch_plan import BatchPlan, Jobs, journal_path, manifest_path, plan, quote_body, select
 from ._download import Destination, local_errors, remove_leftovers
 from ._logging import scrub
 from ._resource import Resource
@@ -156,7 +156,7 @@ class _Run:
         rows, _ = select(jobs, shard, batch_id)
         self.rows: list[Row] = rows
         self.out_dir = Destination.of(os.fspath(out_dir) + os.sep).prepare().folder.absolute()
-        self.journal_path = Path(journal) if journal is not None else self.out_dir / JOURNAL_NAME
+        self.journal_path = journal_path(self.out_dir, journal)
         manifest = manifest_path(jobs)
         _check_outputs(rows, self.out_dir, self.journal_path, manifest)
         self.journal: Journal = Journal.open(self.journal_path, batch_id=batch_id)

@@ -11,9 +11,10 @@ exactly as the client does instead of keeping its own copy:
   input checks, run before the command uploads or pays for anything;
 * ``scrub``, ``register_secret``, ``RedactingFilter``, ``logger``: the token masking and the logger of
   ``_logging`` (whose docstring states the rules), for ``--debug`` and the command's output;
-* ``plan`` (its record ``BatchPlan``), ``states``, ``FACE_SWAP_TASK_ROUTE``: ``batch --dry-run``
-  checks the manifest and counts the uploads exactly as ``client.batch.run`` will, and asks the quote
-  for the same route; ``states`` gives a resumed run's progress display its starting counts;
+* ``plan`` (its record ``BatchPlan``), ``states``, ``journal_path``, ``FACE_SWAP_TASK_ROUTE``:
+  ``batch --dry-run`` checks the manifest and counts the uploads exactly as ``client.batch.run`` will,
+  and asks the quote for the same route; ``states`` gives a resumed run's progress display its
+  starting counts; ``journal_path`` names the batch ``--webhook-listen`` derives its token from;
 * ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
   a2e_faceswap.testing``) reused by ``a2e-faceswap sim``; imported on call, as the ``testing`` extra
   may be missing.
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ._account import FACE_SWAP_TASK_ROUTE
-from ._batch_plan import BatchPlan, plan, states
+from ._batch_plan import BatchPlan, journal_path, plan, states
 from ._client import clean_token
 from ._download import Destination
 from ._logging import RedactingFilter, logger, register_secret, scrub
@@ -43,6 +44,7 @@ __all__ = [
     "announce_simulator",
     "check_name",
     "clean_token",
+    "journal_path",
     "logger",
     "media_source",
     "plan",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 from a2e_faceswap import webhooks
+from a2e_faceswap._cli._webhook import batch_token
 
 from tests.conftest import MakeSim
 
@@ -70,11 +72,7 @@ def test_batch_with_webhook_listen_reads_statuses_on_the_deliveries(
 ) -> None:
     sim = make_sim(webhooks_to_loopback=True)
     rows = 5
-    manifest = tmp_path / "manifest.csv"
-    lines = ["face,video"] + [
-        f"https://example.com/face.jpg,https://example.com/v/{i}.mp4" for i in range(rows)
-    ]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest = _manifest(tmp_path / "manifest.csv", rows)
     out = tmp_path / "out"
     result = invoke(
         ["--json", "batch", str(manifest), "-o", str(out), "--poll", "3", "--webhook-listen", "127.0.0.1:0"],
@@ -100,3 +98,55 @@ def test_batch_webhook_url_needs_webhook_listen(make_sim: MakeSim, tmp_path: Pat
     assert result.exit_code == 2
     assert "--webhook-url needs --webhook-listen" in result.stderr
     assert sum(sim.stats.requests.values()) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _manifest(path: Path, rows: int) -> Path:
+    lines = ["face,video"] + [
+        f"https://example.com/face.jpg,https://example.com/v/{i}.mp4" for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_resumed_batch_receives_the_deliveries_of_the_tasks_an_earlier_run_made(
+    make_sim: MakeSim, tmp_path: Path
+) -> None:
+    """The first run's task is delivered 3 s late (a ``delayed`` fault), after that run ended: the next
+    run of the same batch, listening on the same address, verifies it (the token is the batch's, not
+    the run's), so it counts as delivered, not rejected."""
+    sim = make_sim(webhooks_to_loopback=True, speed=100.0, task_seconds=40.0)  # 0.4 s tasks
+    sim.webhook_faults.delay = 3.0
+    sim.webhook_faults.script(["delayed"])
+    out, listen = tmp_path / "out", f"127.0.0.1:{_free_port()}"
+    args = ["--json", "batch", "-o", str(out), "--poll", "0.05", "--webhook-listen", listen, "-c", "1"]
+    first = invoke([*args[:2], str(_manifest(tmp_path / "one.csv", 1)), *args[2:]], sim=sim)
+    assert first.exit_code == 0, first.stderr
+    assert sim.stats.webhooks.get("delivered", 0) == 0  # its delivery is still on its way
+    # the same batch again, with 8 more rows (0.4 s each, one at a time): it outlives the late delivery
+    second = invoke([*args[:2], str(_manifest(tmp_path / "nine.csv", 9)), *args[2:]], sim=sim)
+    assert second.exit_code == 0, second.stderr
+    assert json.loads(second.stdout)["counts"] == {"saved": 9}
+    assert sim.stats.webhooks.get("rejected", 0) == 0
+    assert sim.stats.webhooks["delivered"] == 9
+
+
+def test_the_batch_webhook_token_is_the_batchs_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for the same journal and key (however the path is written), another for another journal
+    or key; it does not show the key."""
+    key = "sk-batch-token-key-0123456789"
+    journal = tmp_path / "out" / ".a2e-batch.sqlite"
+    token = batch_token(key, journal)
+    monkeypatch.chdir(tmp_path)
+    assert batch_token(key, Path("out/.a2e-batch.sqlite")) == token
+    assert batch_token(key, Path("out/../out/.a2e-batch.sqlite")) == token
+    assert batch_token(key, tmp_path / "other" / ".a2e-batch.sqlite") != token
+    assert batch_token(key + "x", journal) != token
+    assert len(token) == 32
+    assert key not in token

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .. import A2E, BatchEvent, BatchReport
-from .._cli_support import FACE_SWAP_TASK_ROUTE, BatchPlan, plan, scrub, states
+from .._cli_support import FACE_SWAP_TASK_ROUTE, BatchPlan, journal_path, plan, scrub, states
 from ..errors import A2EError
 from ._output import Output
 from ._problems import ExitCode, Problem
@@ -369,7 +369,7 @@ def batch(
             "--webhook-listen",
             metavar="HOST:PORT",
             help="Receive A2E's webhooks here and read statuses when they come (polling only as the "
-            "fallback); a random webhook token per run.",
+            "fallback); the batch's own webhook token, the same when it is resumed.",
             show_default=False,
         ),
     ] = None,
@@ -404,7 +404,8 @@ def batch(
             return
         try:
             client = session.client()
-            with batch_listener(webhook_listen, webhook_url, session.secret() or "") as (listener, url):
+            key, where = session.secret() or "", journal_path(output, journal)
+            with batch_listener(webhook_listen, webhook_url, key, where) as (listener, url):
                 if listener is not None:
                     options.update(events=listener, webhook_url=url)
                 report = run_batch(session, client, manifest, output, journal=journal, **options)

@@ -10,13 +10,17 @@ token nor the API key is ever printed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
 import queue
-import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -29,7 +33,7 @@ from ._session import session_of
 if TYPE_CHECKING:
     from ..webhooks import Listener, WebhookEvent
 
-__all__ = ["batch_listener", "listen", "parse_host_port"]
+__all__ = ["batch_listener", "batch_token", "listen", "parse_host_port"]
 
 #: how often the printing loop looks up (Ctrl-C is seen at once anyway)
 _TICK = 0.5
@@ -64,12 +68,22 @@ def _serving(listener: Listener, where: str) -> Iterator[Listener]:
         listener.close()
 
 
+def batch_token(api_key: str, journal: Path) -> str:
+    """The webhook token of the batch whose journal is ``journal``: the same in every run of the batch
+    (a resumed run receives the deliveries of the tasks an earlier run made), another one for another
+    journal or API key. Derived (HMAC-SHA256 keyed with the API key), so it is kept nowhere and tells
+    nothing of the key."""
+    where = os.fsencode(journal.resolve())
+    digest = hmac.new(api_key.encode(), b"a2e-faceswap batch webhook\0" + where, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
+
+
 @contextmanager
 def batch_listener(
-    listen: str | None, url: str | None, mask: str
+    listen: str | None, url: str | None, api_key: str, journal: Path
 ) -> Iterator[tuple[Listener | None, str | None]]:
-    """For ``batch``: a listener on ``listen`` with a random token for this run (never printed), and
-    the ``webhook_url`` its creates carry (``url``, else the listener's own address)."""
+    """For ``batch``: a listener on ``listen`` with the batch's token (``batch_token``, never printed),
+    and the ``webhook_url`` its creates carry (``url``, else the listener's own address)."""
     if listen is None:
         if url is not None:
             raise UsageProblem("--webhook-url needs --webhook-listen", "give the HOST:PORT it reaches")
@@ -78,10 +92,10 @@ def batch_listener(
     host, port = parse_host_port(listen, "--webhook-listen")
     from ..webhooks import Listener
 
-    token = secrets.token_urlsafe(24)
+    token = batch_token(api_key, journal)
     register_secret(token)
     with _serving(Listener(token, host=host, port=port), listen) as listener:
-        print(scrub(f"receiving webhooks on {listener.url}", mask), file=sys.stderr)
+        print(scrub(f"receiving webhooks on {listener.url}", api_key), file=sys.stderr)
         yield listener, url
 
 
