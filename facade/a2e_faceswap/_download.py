@@ -35,7 +35,11 @@ Hostile answers:
 * a download has no deadline as a whole (a 1 GiB result over a slow link must finish): the request's
   ``timeout`` bounds each wait for bytes (idle time), and ``RateWatch`` fails an attempt whose bytes
   over the last ``window`` seconds average under ``min_rate`` per second (``APITimeoutError``,
-  retried, resumed).
+  retried, resumed);
+* a result is at most ``max_bytes`` (``MAX_RESULT_BYTES``, 16 GiB, unless told otherwise): a larger
+  announced size is refused before a byte is written, and a body that goes on past the bound (no
+  length, or more than announced) is cut there; both are ``ResponseTooLargeError``, not retried, and
+  leave no file, so a server sending without end cannot fill the disk.
 
 Where the file goes (``Destination``; all checked before anything is fetched or paid for):
 
@@ -78,6 +82,7 @@ from .errors import (
     APITimeoutError,
     InvalidInputError,
     LocalFileError,
+    ResponseTooLargeError,
     UnreadableResponseError,
 )
 
@@ -87,6 +92,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_EXTENSION",
     "MAX_NAME_BYTES",
+    "MAX_RESULT_BYTES",
     "MIN_RATE",
     "RATE_WINDOW",
     "RESULT_EXTENSIONS",
@@ -101,6 +107,7 @@ __all__ = [
     "download_sync",
     "expected_size",
     "local_errors",
+    "max_bytes_setting",
     "remove_leftovers",
     "result_name",
 ]
@@ -119,6 +126,8 @@ MAX_NAME_BYTES = 160
 #: ``MIN_RATE`` bytes per second on average (generous: only a stalled or trickling server trips it).
 MIN_RATE = 1024.0
 RATE_WINDOW = 30.0
+#: The largest result a download writes unless told otherwise (``max_bytes``; see the module rules).
+MAX_RESULT_BYTES = 16 * 1024**3
 #: The longest file name a path may end with (NAME_MAX on Linux and macOS).
 _NAME_MAX = 255
 #: How much of the target's name the temporary file's name repeats (bytes).
@@ -284,6 +293,15 @@ def _rate_setting(value: object, what: str, *, positive: bool) -> float:
         bound = "> 0" if positive else ">= 0"
         raise InvalidInputError(f"{what} must be a finite number {bound}, got {value!r}")
     return float(value)
+
+
+def max_bytes_setting(value: object) -> int | None:
+    """``max_bytes`` checked: a whole number > 0, or ``None`` (no bound)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInputError(f"max_bytes must be a whole number > 0 or None, got {value!r}")
+    return value
 
 
 @define
@@ -490,9 +508,13 @@ class DownloadSink:
         on_progress: OnProgress | None,
         watch: RateWatch | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_bytes: int | None = MAX_RESULT_BYTES,
     ) -> None:
         self.target = target
         self.state = ResumeState()
+        self._max_bytes = max_bytes
+        self._status = 0
         self._on_progress = on_progress
         self._watch = watch or RateWatch()
         self._clock = clock
@@ -510,6 +532,10 @@ class DownloadSink:
         """Judge the answer; ``True``: write its body, ``False``: discard it and send ``next_request()``."""
         if self.state.judge(status, headers) is Answer.REFETCH:
             return False
+        self._status = status
+        total = self.state.total
+        if self._max_bytes is not None and total is not None and total > self._max_bytes:
+            raise self._too_large(f"the result's announced size, {total} bytes,")
         with local_errors("write", self.target):
             file = self._open()
             file.seek(self.state.have)
@@ -526,6 +552,8 @@ class DownloadSink:
         return self._file
 
     def write(self, chunk: bytes) -> None:
+        if self._max_bytes is not None and self.state.have + len(chunk) > self._max_bytes:
+            raise self._too_large("the result")
         with local_errors("write", self.target):
             self._open().write(chunk)
         self.state.received(len(chunk))
@@ -535,6 +563,13 @@ class DownloadSink:
     def end(self) -> None:
         """The body ended without an error: check it was all there (else a retryable error)."""
         self.state.check_complete()
+
+    def _too_large(self, what: str) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{what} passes max_bytes ({self._max_bytes} bytes); nothing was saved",
+            status=self._status,
+            operation="download",
+        )
 
     def _report(self) -> None:
         if self._on_progress is None:
@@ -584,9 +619,10 @@ def download_sync(
     on_progress: OnProgress | None,
     watch: RateWatch,
     timeout: TimeoutArg,
+    max_bytes: int | None,
 ) -> Path:
     """Save ``url`` to ``target`` (see the module docstring); returns ``target``."""
-    with DownloadSink(target, on_progress, watch, api.now) as sink:
+    with DownloadSink(target, on_progress, watch, api.now, max_bytes=max_bytes) as sink:
 
         def attempt() -> None:
             while True:  # twice at most: a 416 or a foreign 206 is answered by one whole-file request
@@ -617,9 +653,10 @@ async def download_async(
     on_progress: OnProgress | None,
     watch: RateWatch,
     timeout: TimeoutArg,
+    max_bytes: int | None,
 ) -> Path:
     """``download_sync``, awaited."""
-    with DownloadSink(target, on_progress, watch, api.now) as sink:
+    with DownloadSink(target, on_progress, watch, api.now, max_bytes=max_bytes) as sink:
 
         async def attempt() -> None:
             while True:

@@ -20,6 +20,7 @@ from ._create import (
     resolve_sync,
 )
 from ._download import (
+    MAX_RESULT_BYTES,
     MIN_RATE,
     RATE_WINDOW,
     Destination,
@@ -27,6 +28,7 @@ from ._download import (
     RateWatch,
     download_async,
     download_sync,
+    max_bytes_setting,
 )
 from ._paging import PageCursor
 from ._reading import RequestTimeout
@@ -244,21 +246,24 @@ class Tasks(Resource[SyncApi]):
         timeout: TimeoutArg = NOT_GIVEN,
         min_rate: float = MIN_RATE,
         rate_window: float = RATE_WINDOW,
+        max_bytes: int | None = MAX_RESULT_BYTES,
     ) -> Path:
         """Save a result (a completed ``Task``, a task id, or a result URL) to ``path``; return the
         file's path. ``path`` is the file, or a directory (one that exists, or any path ending with a
         separator: created) to save ``<task id>.<ext>`` into. Streamed, atomic; a download cut off
         midway is resumed with a Range request. ``timeout`` bounds each wait for bytes, not the whole
         download; an attempt averaging under ``min_rate`` bytes/s over ``rate_window`` seconds fails
-        and is retried (see ``_download``)."""
+        and is retried; a result over ``max_bytes`` (16 GiB; ``None``: no bound) is refused, leaving no
+        file (``ResponseTooLargeError``; see ``_download``)."""
         url, task_id = _download_source(task_or_url)
-        watch = RateWatch.of(min_rate, rate_window)
+        watch, limit = RateWatch.of(min_rate, rate_window), max_bytes_setting(max_bytes)
         with _concerning(task_id):
             place = Destination.of(path).prepare()
             if url is None:
                 assert task_id is not None
                 url = _result_url(self.get(task_id, timeout=timeout))
-            return download_sync(self._api, url, place.target(url, task_id), on_progress, watch, timeout)
+            target = place.target(url, task_id)
+            return download_sync(self._api, url, target, on_progress, watch, timeout, limit)
 
     def run(
         self,
@@ -427,17 +432,18 @@ class AsyncTasks(Resource[AsyncApi]):
         timeout: TimeoutArg = NOT_GIVEN,
         min_rate: float = MIN_RATE,
         rate_window: float = RATE_WINDOW,
+        max_bytes: int | None = MAX_RESULT_BYTES,
     ) -> Path:
         """Save a result to ``path`` (see ``Tasks.download``)."""
         url, task_id = _download_source(task_or_url)
-        watch = RateWatch.of(min_rate, rate_window)
+        watch, limit = RateWatch.of(min_rate, rate_window), max_bytes_setting(max_bytes)
         with _concerning(task_id):
             place = Destination.of(path).prepare()
             if url is None:
                 assert task_id is not None
                 url = _result_url(await self.get(task_id, timeout=timeout))
             target = place.target(url, task_id)
-            return await download_async(self._api, url, target, on_progress, watch, timeout)
+            return await download_async(self._api, url, target, on_progress, watch, timeout, limit)
 
     async def run(
         self,

@@ -28,6 +28,7 @@ from a2e_faceswap import (
     APITimeoutError,
     AsyncA2E,
     InvalidInputError,
+    ResponseTooLargeError,
     RetryPolicy,
     Task,
     UnreadableResponseError,
@@ -270,6 +271,86 @@ def test_a_download_longer_than_its_timeout_finishes_while_bytes_keep_coming(
         assert error is None, error
         assert time.monotonic() - started > 0.6
     assert path.stat().st_size == 12 * 4096
+
+
+# ------------------------------------------------------------------ a bound on size (disk)
+
+
+def _announcing(size: int) -> Callable[[Request, Conn], None]:
+    """Announces ``size`` bytes and sends a little of them."""
+
+    def handler(request: Request, conn: Conn) -> None:
+        if conn.head(200, [("Content-Type", "video/mp4"), ("Content-Length", str(size))]):
+            conn.send(b"x" * 4096)
+
+    return handler
+
+
+def _endless(sent: list[int]) -> Callable[[Request, Conn], None]:
+    """No length, then 64 KiB chunks for as long as the client reads (``sent`` counts them)."""
+
+    def chunks() -> Iterator[bytes]:
+        while sent[0] < 100_000:  # 6 GiB: a bound for the test, never reached
+            sent[0] += 1
+            yield b"y" * 65536
+
+    def handler(request: Request, conn: Conn) -> None:
+        if conn.head(200, [("Content-Type", "video/mp4")]):
+            conn.stream(chunks())
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("announced", "limit"), [(17 * 1024**3, "default"), (2 * MIB, MIB)])
+def test_a_result_announced_over_max_bytes_is_refused_before_a_byte_is_written(
+    kind: str, announced: int, limit: Any, tmp_path: Path
+) -> None:
+    options = {} if limit == "default" else {"max_bytes": limit}
+    with HostileServer(_announcing(announced)) as server:
+        task = _task(f"{server.url}/r/out.mp4")
+        _, error = _outcome(
+            lambda: _client_call(kind, server.url, "download", task, tmp_path, max_retries=2, **options)
+        )
+        assert server.count() == 1  # not retried
+    assert isinstance(error, ResponseTooLargeError), error
+    assert f"{announced} bytes" in str(error)
+    assert error.task_id == TASK_ID
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_endless_body_is_cut_at_max_bytes_and_leaves_no_file(kind: str, tmp_path: Path) -> None:
+    sent = [0]
+    with HostileServer(_endless(sent)) as server:
+        _, error = _download(kind, server, f"{server.url}/r/out.mp4", tmp_path, max_bytes=4 * MIB)
+        assert server.count() == 1
+    assert isinstance(error, ResponseTooLargeError), error
+    assert "max_bytes (4194304 bytes)" in str(error)
+    assert _files(tmp_path) == []
+    assert sent[0] < 1000  # the client stopped reading: the server could not send on (64 MiB)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_result_of_exactly_max_bytes_is_saved(kind: str, tmp_path: Path, plain: HostileServer) -> None:
+    path, error = _download(kind, plain, f"{plain.url}/r/out.mp4", tmp_path, max_bytes=len(BODY))
+    assert error is None, error
+    assert path.read_bytes() == BODY
+    _, error = _download(kind, plain, f"{plain.url}/r/out.mp4", tmp_path / "no-bound.mp4", max_bytes=None)
+    assert error is None, error
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "10"])
+def test_a_bad_max_bytes_is_refused_before_any_request(
+    kind: str, bad: object, tmp_path: Path, plain: HostileServer
+) -> None:
+    before = plain.count()
+    _, error = _download(kind, plain, f"{plain.url}/r/out.mp4", tmp_path, max_bytes=bad)
+    assert isinstance(error, InvalidInputError), error
+    assert "max_bytes" in str(error)
+    assert plain.count() == before
+    assert _files(tmp_path) == []
 
 
 def test_the_rate_watch_judges_the_last_window_only() -> None:
