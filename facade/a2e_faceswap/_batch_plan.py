@@ -3,23 +3,28 @@ command's ``--dry-run``), and the steps ``client.batch.run`` shares with it.
 
 ``select`` reads and checks the rows (``_manifest``: every problem with its line, raised together) and
 keeps the shard's; ``plan`` adds the unique local uploads by content hash (``file_digest``: a local
-file used by many rows is uploaded once). ``states(journal_path)`` reads an existing journal's row
-states without taking its run lock, for progress shown from the first moment of a resumed run.
+file used by many rows is uploaded once). ``states`` and ``stored_batch_id`` read an existing journal
+(its row states, its batch id) without taking its run lock: for progress shown from the first moment
+of a resumed run, and for the command's webhook token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from ._download import local_errors
 from ._manifest import Job, Row, check_batch_id, read_manifest, rows_from_jobs, shard_of
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from ._journal import Journal
 
 __all__ = [
     "JOURNAL_NAME",
@@ -32,6 +37,7 @@ __all__ = [
     "quote_body",
     "select",
     "states",
+    "stored_batch_id",
 ]
 
 JOURNAL_NAME = ".a2e-batch.sqlite"
@@ -143,8 +149,39 @@ def manifest_path(jobs: Jobs) -> Path | None:
 
 
 def journal_path(out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None) -> Path:
-    """Where a batch's journal is: ``journal`` if given, else ``out_dir/.a2e-batch.sqlite``."""
-    return Path(journal) if journal is not None else Path(out_dir) / JOURNAL_NAME
+    """Where a batch's journal is: ``journal`` if given, else ``out_dir/.a2e-batch.sqlite`` (``~``
+    expanded, as the run does)."""
+    return Path(journal).expanduser() if journal is not None else Path(out_dir).expanduser() / JOURNAL_NAME
+
+
+@contextlib.contextmanager
+def _existing_journal(
+    out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None
+) -> Iterator[Journal | None]:
+    """The batch's journal opened for reading beside a run, or ``None`` when there is none or it
+    cannot be read (the run itself then reports why)."""
+    from ._journal import Journal
+    from .errors import JournalError
+
+    path = journal_path(out_dir, journal)
+    if not path.exists():
+        yield None
+        return
+    try:
+        opened = Journal.open(path, batch_id=None, create=False, exclusive=False)
+    except JournalError:
+        yield None
+        return
+    with opened:
+        yield opened
+
+
+def stored_batch_id(
+    out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None
+) -> str | None:
+    """The id kept in the batch's existing journal (``None``: no journal, or one that cannot be read)."""
+    with _existing_journal(out_dir, journal) as opened:
+        return None if opened is None else opened.batch_id
 
 
 def states(
@@ -152,14 +189,10 @@ def states(
 ) -> Mapping[str, str]:
     """Row key → state in the batch's existing journal (``{}`` when there is none or it cannot be read:
     the run itself reports why)."""
-    from ._journal import Journal
     from .errors import JournalError
 
-    path = journal_path(out_dir, journal)
-    if not path.exists():
-        return {}
     try:
-        with Journal.open(path, batch_id=None, create=False, exclusive=False) as opened:
-            return {record.key: record.state for record in opened.rows()}
+        with _existing_journal(out_dir, journal) as opened:
+            return {} if opened is None else {record.key: record.state for record in opened.rows()}
     except JournalError:
         return {}

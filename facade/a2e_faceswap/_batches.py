@@ -252,23 +252,27 @@ class _Run:
             temporary.replace(path)
 
 
+def _real(path: Path, what: str) -> Path:
+    """``path`` with its symlinks followed; one that cannot be (a NUL byte, a symlink loop) is refused."""
+    try:
+        return path.resolve()
+    except (ValueError, OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python 3.11)
+        raise InvalidInputError(f"{what} {str(path)[:80]!r} cannot be used ({error})") from None
+
+
 def _check_outputs(rows: list[Row], out_dir: Path, journal: Path, manifest: Path | None) -> None:
     """Before anything is sent: every output lands inside ``out_dir`` once symlinks are followed, and
     none is a file the batch reads or keeps (the manifest, the journal and its companions, an input)."""
-    root = out_dir.resolve()
-    try:
-        real = journal.resolve()
-    except (ValueError, OSError) as error:  # a NUL byte, a symlink loop
-        raise InvalidInputError(f"journal path {str(journal)[:80]!r} cannot be used ({error})") from None
+    root = _real(out_dir, "output folder")
+    real = _real(journal, "journal path")
     kept = {real.with_name(real.name + end) for end in ("", "-wal", "-shm", ".lock")}
-    kept |= {manifest.resolve()} if manifest is not None else set()
+    kept |= {_real(manifest, "manifest")} if manifest is not None else set()
     inputs = {
-        source.resolve() for row in rows for source in (row.face, row.video) if isinstance(source, Path)
+        _real(source, "input") for row in rows for source in (row.face, row.video) if isinstance(source, Path)
     }
     problems: list[tuple[int, str]] = []
     for row in rows:
-        with local_errors("read", out_dir / row.output):
-            target = (out_dir / row.output).parent.resolve() / Path(row.output).name
+        target = _real((out_dir / row.output).parent, "output") / Path(row.output).name
         if not target.is_relative_to(root):
             problems.append((row.line, f"output {row.output!r} leads outside the output folder (a symlink)"))
         elif target in kept or target in inputs:

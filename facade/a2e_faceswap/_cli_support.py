@@ -11,10 +11,11 @@ exactly as the client does instead of keeping its own copy:
   input checks, run before the command uploads or pays for anything;
 * ``scrub``, ``register_secret``, ``RedactingFilter``, ``logger``: the token masking and the logger of
   ``_logging`` (whose docstring states the rules), for ``--debug`` and the command's output;
-* ``plan`` (its record ``BatchPlan``), ``states``, ``journal_path``, ``FACE_SWAP_TASK_ROUTE``:
-  ``batch --dry-run`` checks the manifest and counts the uploads exactly as ``client.batch.run`` will,
-  and asks the quote for the same route; ``states`` gives a resumed run's progress display its
-  starting counts; ``journal_path`` names the batch ``--webhook-listen`` derives its token from;
+* ``plan`` (its record ``BatchPlan``), ``states``, ``FACE_SWAP_TASK_ROUTE``: ``batch --dry-run``
+  checks the manifest and counts the uploads exactly as ``client.batch.run`` will, and asks the quote
+  for the same route; ``states`` gives a resumed run's progress display its starting counts;
+* ``stored_batch_id``, ``journal_path``, ``new_batch_id``: the batch whose id ``batch
+  --webhook-listen`` derives its token from (the journal's, or a new one given to the run);
 * ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
   a2e_faceswap.testing``) reused by ``a2e-faceswap sim``; imported on call, as the ``testing`` extra
   may be missing.
@@ -26,10 +27,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ._account import FACE_SWAP_TASK_ROUTE
-from ._batch_plan import BatchPlan, journal_path, plan, states
+from ._batch_plan import BatchPlan, journal_path, plan, states, stored_batch_id
 from ._client import clean_token
 from ._download import Destination
 from ._logging import RedactingFilter, logger, register_secret, scrub
+from ._manifest import new_batch_id
 from ._validation import MediaSource, check_name, media_source
 
 if TYPE_CHECKING:
@@ -47,11 +49,13 @@ __all__ = [
     "journal_path",
     "logger",
     "media_source",
+    "new_batch_id",
     "plan",
     "register_secret",
     "run_simulator",
     "scrub",
     "states",
+    "stored_batch_id",
 ]
 
 

@@ -42,7 +42,7 @@ from typing import Any, Final
 from attrs import frozen
 
 from ._download import local_errors
-from ._manifest import Row, check_batch_id
+from ._manifest import Row, check_batch_id, new_batch_id
 from .errors import InvalidInputError, JournalError, LocalFileError
 
 __all__ = ["SCHEMA_VERSION", "STATES", "Journal", "RowRecord"]
@@ -141,7 +141,7 @@ class Journal:
         if not _exists(path):
             if not create:
                 raise JournalError(f"no batch journal at {str(path)!r}")
-            _build(path, batch_id or secrets.token_hex(6))
+            _build(path, batch_id or new_batch_id())
         with _errors(path, "open"):
             connection = sqlite3.connect(
                 f"{path.as_uri()}?mode=rw",

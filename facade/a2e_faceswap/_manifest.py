@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -42,6 +43,7 @@ __all__ = [
     "Job",
     "Row",
     "check_batch_id",
+    "new_batch_id",
     "read_manifest",
     "rows_from_jobs",
     "shard_of",
@@ -97,6 +99,11 @@ def check_batch_id(value: object) -> str:
             f"got {shown}"
         )
     return value
+
+
+def new_batch_id() -> str:
+    """A new batch's id when none is given: 12 random hex digits."""
+    return secrets.token_hex(6)
 
 
 def task_name(batch_id: str, key: str, attempt: int) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from a2e_faceswap import A2E, AsyncA2E, Job, RetryPolicy
+from a2e_faceswap._batch_plan import JOURNAL_NAME, states, stored_batch_id
 from a2e_faceswap._journal import Journal, RowRecord
 from a2e_faceswap._manifest import task_name
 from a2e_faceswap.errors import InvalidInputError, JournalError, ManifestError
@@ -434,3 +435,18 @@ def test_a_local_face_is_uploaded_once_for_the_batch_and_reused_by_a_later_run(
         assert api.batch.run(rows, out, **RUN).exit_code == 0  # ten rows appended
     assert (sim.stats.requests[("create_upload_url", 200)], sim.stats.requests[("upload_put", 200)]) == (1, 1)
     check_all_saved(sim, out)
+
+
+def test_the_journal_read_beside_a_run_is_the_one_the_run_keeps_also_under_a_tilde(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``states`` and ``stored_batch_id`` (the command's progress display and webhook token) expand
+    ``~`` as the run does, so they find the run's journal however the folder is written."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with client(sim) as c:
+        report = c.batch.run(jobs(2), "~/out", poll_interval=0.05)
+    assert (tmp_path / "out" / JOURNAL_NAME).exists()
+    assert stored_batch_id("~/out") == report.batch_id
+    assert states("~/out") == {row.key: "saved" for row in report.rows}
+    assert stored_batch_id(tmp_path / "elsewhere") is None
+    assert states(tmp_path / "elsewhere") == {}

@@ -9,11 +9,13 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from a2e_faceswap import webhooks
 from a2e_faceswap._cli._webhook import batch_token
+from a2e_faceswap.errors import InvalidInputError
 
 from tests.conftest import MakeSim
 
@@ -118,35 +120,41 @@ def _manifest(path: Path, rows: int) -> Path:
 def test_a_resumed_batch_receives_the_deliveries_of_the_tasks_an_earlier_run_made(
     make_sim: MakeSim, tmp_path: Path
 ) -> None:
-    """The first run's task is delivered 3 s late (a ``delayed`` fault), after that run ended: the next
-    run of the same batch, listening on the same address, verifies it (the token is the batch's, not
-    the run's), so it counts as delivered, not rejected."""
+    """The first run's task is delivered 5 s late (a ``delayed`` fault), after that run ended. The batch
+    is then moved to another folder and run again, listening on the same address: that run verifies
+    the late delivery (the token is the batch's, derived from its id, not the run's or the folder's), so
+    it counts as delivered, not rejected."""
     sim = make_sim(webhooks_to_loopback=True, speed=100.0, task_seconds=40.0)  # 0.4 s tasks
-    sim.webhook_faults.delay = 3.0
+    sim.webhook_faults.delay = 5.0
     sim.webhook_faults.script(["delayed"])
-    out, listen = tmp_path / "out", f"127.0.0.1:{_free_port()}"
-    args = ["--json", "batch", "-o", str(out), "--poll", "0.05", "--webhook-listen", listen, "-c", "1"]
-    first = invoke([*args[:2], str(_manifest(tmp_path / "one.csv", 1)), *args[2:]], sim=sim)
-    assert first.exit_code == 0, first.stderr
+    listen = f"127.0.0.1:{_free_port()}"
+
+    def run(out: Path, manifest: Path) -> dict[str, Any]:
+        args = ["--json", "batch", str(manifest), "-o", str(out), "--poll", "0.05", "-c", "1"]
+        result = invoke([*args, "--webhook-listen", listen], sim=sim)
+        assert result.exit_code == 0, result.stderr
+        return dict(json.loads(result.stdout))
+
+    first = run(tmp_path / "out", _manifest(tmp_path / "one.csv", 1))
     assert sim.stats.webhooks.get("delivered", 0) == 0  # its delivery is still on its way
-    # the same batch again, with 8 more rows (0.4 s each, one at a time): it outlives the late delivery
-    second = invoke([*args[:2], str(_manifest(tmp_path / "nine.csv", 9)), *args[2:]], sim=sim)
-    assert second.exit_code == 0, second.stderr
-    assert json.loads(second.stdout)["counts"] == {"saved": 9}
+    (tmp_path / "out").rename(tmp_path / "moved")
+    # the same batch again, with 13 more rows (0.4 s each, one at a time): it outlives the late delivery
+    second = run(tmp_path / "moved", _manifest(tmp_path / "more.csv", 14))
+    assert second["batch_id"] == first["batch_id"]
+    assert second["counts"] == {"saved": 14}
     assert sim.stats.webhooks.get("rejected", 0) == 0
-    assert sim.stats.webhooks["delivered"] == 9
+    assert sim.stats.webhooks["delivered"] == 14
 
 
-def test_the_batch_webhook_token_is_the_batchs_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same for the same journal and key (however the path is written), another for another journal
-    or key; it does not show the key."""
+def test_the_batch_webhook_token_is_the_batchs_own() -> None:
+    """The same for the same batch and key, another for another batch or key; it does not show the key,
+    and there is none without a key."""
     key = "sk-batch-token-key-0123456789"
-    journal = tmp_path / "out" / ".a2e-batch.sqlite"
-    token = batch_token(key, journal)
-    monkeypatch.chdir(tmp_path)
-    assert batch_token(key, Path("out/.a2e-batch.sqlite")) == token
-    assert batch_token(key, Path("out/../out/.a2e-batch.sqlite")) == token
-    assert batch_token(key, tmp_path / "other" / ".a2e-batch.sqlite") != token
-    assert batch_token(key + "x", journal) != token
+    token = batch_token(key, "b1")
+    assert batch_token(key, "b1") == token
+    assert batch_token(key, "b2") != token
+    assert batch_token(key + "x", "b1") != token
     assert len(token) == 32
     assert key not in token
+    with pytest.raises(InvalidInputError):
+        batch_token("", "b1")

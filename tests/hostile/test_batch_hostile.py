@@ -22,7 +22,7 @@ from a2e_faceswap import A2E, Job, RetryPolicy
 from a2e_faceswap._batch_plan import plan
 from a2e_faceswap._journal import Journal
 from a2e_faceswap._manifest import parse_manifest
-from a2e_faceswap.errors import A2EError, JournalError, ManifestError
+from a2e_faceswap.errors import A2EError, InvalidInputError, JournalError, ManifestError
 
 from ._server import Conn, HostileServer, Request, envelope
 
@@ -223,6 +223,23 @@ def test_an_output_in_a_symlinked_subfolder_never_lands_outside_the_output_folde
     with contextlib.suppress(A2EError):  # refused: fine
         run_batch(BatchServer(), jobs, out)
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["journal", "output subfolder"])
+def test_a_symlink_loop_is_refused_as_bad_input_before_anything_is_sent(tmp_path: Path, where: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    output = "r.mp4" if where == "journal" else "loop/r.mp4"
+    if where != "journal":
+        (out / "loop").symlink_to(out / "loop")
+    server = BatchServer()
+    jobs = [Job(FACE, "https://media.example.com/v/1.mp4", output=output)]
+    journal = {"journal": tmp_path / "a"} if where == "journal" else {}
+    with pytest.raises(InvalidInputError, match="cannot be used"):
+        run_batch(server, jobs, out, **journal)
+    assert server.creates == []
 
 
 def test_an_output_that_is_a_symlink_is_replaced_not_written_through(tmp_path: Path) -> None:

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .. import A2E, BatchEvent, BatchReport
-from .._cli_support import FACE_SWAP_TASK_ROUTE, BatchPlan, journal_path, plan, scrub, states
+from .._cli_support import (
+    FACE_SWAP_TASK_ROUTE,
+    BatchPlan,
+    journal_path,
+    new_batch_id,
+    plan,
+    scrub,
+    states,
+    stored_batch_id,
+)
 from ..errors import A2EError
 from ._output import Output
 from ._problems import ExitCode, Problem
@@ -404,8 +413,8 @@ def batch(
             return
         try:
             client = session.client()
-            key, where = session.secret() or "", journal_path(output, journal)
-            with batch_listener(webhook_listen, webhook_url, key, where) as (listener, url):
+            key, hooked = session.secret() or "", _webhook_batch(webhook_listen, output, journal, options)
+            with batch_listener(webhook_listen, webhook_url, key, hooked) as (listener, url):
                 if listener is not None:
                     options.update(events=listener, webhook_url=url)
                 report = run_batch(session, client, manifest, output, journal=journal, **options)
@@ -421,6 +430,19 @@ def batch(
         session.out.emit(_summary(report), human)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _webhook_batch(
+    listen: str | None, output: Path, journal: Path | None, options: dict[str, Any]
+) -> str | None:
+    """The id of the batch ``--webhook-listen`` derives its token from: the one given, else the one its
+    journal keeps, else a new one, given to the run (``None``: a journal that cannot be read)."""
+    if listen is None:
+        return None
+    found: str | None = options["batch_id"] or stored_batch_id(output, journal)
+    if found is None and not journal_path(output, journal).exists():
+        found = options["batch_id"] = new_batch_id()
+    return found
 
 
 def credits(ctx: typer.Context) -> None:

@@ -14,19 +14,19 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import queue
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .._cli_support import register_secret, scrub
 from ..cli import install_hint
+from ..errors import InvalidInputError
 from ._problems import ExitCode, UsageProblem
 from ._session import session_of
 
@@ -68,22 +68,25 @@ def _serving(listener: Listener, where: str) -> Iterator[Listener]:
         listener.close()
 
 
-def batch_token(api_key: str, journal: Path) -> str:
-    """The webhook token of the batch whose journal is ``journal``: the same in every run of the batch
-    (a resumed run receives the deliveries of the tasks an earlier run made), another one for another
-    journal or API key. Derived (HMAC-SHA256 keyed with the API key), so it is kept nowhere and tells
-    nothing of the key."""
-    where = os.fsencode(journal.resolve())
-    digest = hmac.new(api_key.encode(), b"a2e-faceswap batch webhook\0" + where, hashlib.sha256).digest()
+def batch_token(api_key: str, batch_id: str) -> str:
+    """The webhook token of batch ``batch_id``: the same in every run of the batch (a resumed run
+    receives the deliveries of the tasks an earlier run made, also after the folder moved), another for
+    another batch or API key. Derived (HMAC-SHA256 keyed with the API key), so it is kept nowhere and
+    tells nothing of the key."""
+    if not api_key:
+        raise InvalidInputError("the batch's webhook token is derived from the API key: none is set")
+    message = b"a2e-faceswap batch webhook\0" + batch_id.encode()
+    digest = hmac.new(api_key.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
 
 
 @contextmanager
 def batch_listener(
-    listen: str | None, url: str | None, api_key: str, journal: Path
+    listen: str | None, url: str | None, api_key: str, batch_id: str | None
 ) -> Iterator[tuple[Listener | None, str | None]]:
-    """For ``batch``: a listener on ``listen`` with the batch's token (``batch_token``, never printed),
-    and the ``webhook_url`` its creates carry (``url``, else the listener's own address)."""
+    """For ``batch``: a listener on ``listen`` with the batch's token (``batch_token``; a random one
+    when the batch's id cannot be known, never printed), and the ``webhook_url`` its creates carry
+    (``url``, else the listener's own address)."""
     if listen is None:
         if url is not None:
             raise UsageProblem("--webhook-url needs --webhook-listen", "give the HOST:PORT it reaches")
@@ -92,7 +95,7 @@ def batch_listener(
     host, port = parse_host_port(listen, "--webhook-listen")
     from ..webhooks import Listener
 
-    token = batch_token(api_key, journal)
+    token = batch_token(api_key, batch_id) if batch_id is not None else secrets.token_urlsafe(24)
     register_secret(token)
     with _serving(Listener(token, host=host, port=port), listen) as listener:
         print(scrub(f"receiving webhooks on {listener.url}", api_key), file=sys.stderr)
