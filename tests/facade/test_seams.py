@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -373,3 +374,33 @@ def test_our_pool_keeps_the_cookies_a_server_sets_and_skips_the_jar_otherwise(
     assert [task.id for task in tasks] == [TASK_ID] * 3
     assert [r.headers.get("cookie") for r in server.requests] == [None, "sid=abc", "sid=abc"]
     assert passes == [f"{server.url}/api/v1/userFaceSwapTask/{TASK_ID}"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_cookie_set_on_a_download_redirect_reaches_the_next_hop(
+    serve: Any, mode: str, tmp_path: Path
+) -> None:
+    """Downloads follow redirects: a cookie the redirect sets goes with the next hop, as httpx does."""
+
+    def handler(request: Request, conn: Conn) -> None:
+        if request.path == "/r/start":
+            conn.respond(302, b"", [("Location", "/r/final.mp4"), ("Set-Cookie", "hop=1; Path=/")])
+        elif "hop=1" in request.headers.get("cookie", ""):
+            conn.respond(200, b"the result", content_type="video/mp4")
+        else:
+            conn.respond(403, b"no cookie")
+
+    server = serve(handler)
+    url = f"{server.url}/r/start"
+    if mode == "sync":
+        with A2E(api_key=TOKEN, base_url=server.url, max_retries=0) as client:
+            path = client.tasks.download(url, tmp_path / "out.mp4")
+    else:
+
+        async def fetch() -> Path:
+            async with AsyncA2E(api_key=TOKEN, base_url=server.url, max_retries=0) as client:
+                return await client.tasks.download(url, tmp_path / "out.mp4")
+
+        path = asyncio.run(fetch())
+    assert path.read_bytes() == b"the result"
+    assert [r.path for r in server.requests] == ["/r/start", "/r/final.mp4"]
