@@ -18,6 +18,7 @@ from a2e_faceswap import (
     APITimeoutError,
     InvalidInputError,
     LocalFileError,
+    ResponseTooLargeError,
     UnreadableResponseError,
     _download,
 )
@@ -502,3 +503,65 @@ def test_a_file_name_of_255_bytes_is_accepted_and_256_refused(tmp_path: Path) ->
 def test_a_path_ending_in_dot_dot_is_a_folder_even_when_it_does_not_exist(tmp_path: Path) -> None:
     path = tmp_path / "missing" / ".."
     assert Destination.of(str(path)) == Destination(path, None)
+
+
+# ------------------------------------------------------------------ leftovers and the size bound
+
+
+def test_remove_leftovers_removes_exactly_the_partial_files_and_probes_of_its_targets(tmp_path: Path) -> None:
+    """A killed run's ``.<name>.<8 hex>.part`` files next to its targets go; anything else stays."""
+    out, other = tmp_path / "out", tmp_path / "other"
+    out.mkdir()
+    other.mkdir()
+    hexes = "0123abcd"
+    gone = [f".a.mp4.{hexes}.part", f".b.mp4.{hexes}.part", f".probe.{hexes}.part"]
+    kept = [
+        f".a.mp4.{hexes}.parts",  # another suffix
+        f".a.mp4.{hexes[:7]}.part",  # 7 hex digits
+        ".a.mp4.0123ABCD.part",  # not lowercase hex
+        ".a.mp4.zz23abcd.part",  # not hex
+        f".a.mp4-{hexes}.part",  # no dot before the digits
+        f".c.mp4.{hexes}.part",  # not a target of the batch
+        f"a.mp4.{hexes}.part",  # not hidden
+        "a.mp4",
+    ]
+    for name in gone + kept:
+        (out / name).write_bytes(b"x")
+    (out / f".a.mp4.{hexes[::-1]}.part").mkdir()  # a directory with our name shape
+    (out / f".b.mp4.{hexes[::-1]}.part").symlink_to(out / "a.mp4")  # a symlink with it
+    (other / f".a.mp4.{hexes}.part").write_bytes(b"x")  # another folder
+    _download.remove_leftovers([out / "a.mp4", out / "b.mp4", out / "b.mp4", tmp_path / "missing" / "x.mp4"])
+    left = sorted(os.listdir(out))
+    assert left == sorted([*kept, f".a.mp4.{hexes[::-1]}.part", f".b.mp4.{hexes[::-1]}.part"])
+    assert (out / "a.mp4").read_bytes() == b"x"  # the symlink's target is untouched
+    assert os.listdir(other) == [f".a.mp4.{hexes}.part"]
+
+
+def test_remove_leftovers_matches_the_clipped_names_of_long_targets(tmp_path: Path) -> None:
+    name = "é" * 100 + ".mp4"  # 204 UTF-8 bytes: the temporary file repeats 64 of them
+    fd, partial = _download._create_temp(tmp_path, name)
+    os.close(fd)
+    _download.remove_leftovers([tmp_path / name])
+    assert not partial.exists()
+
+
+def test_max_bytes_takes_any_whole_number_above_zero() -> None:
+    assert _download.max_bytes_setting(1) == 1
+    assert _download.max_bytes_setting(None) is None
+    for bad in (0, -5, 2.0, "3", False):
+        with pytest.raises(InvalidInputError, match="max_bytes"):
+            _download.max_bytes_setting(bad)
+
+
+def test_the_size_bound_stops_before_the_byte_that_would_pass_it(tmp_path: Path) -> None:
+    target = tmp_path / "r.mp4"
+    with DownloadSink(target, None, max_bytes=5) as sink:
+        assert sink.begin(200, {})
+        sink.write(b"12")
+        sink.write(b"345")  # exactly the bound
+        with pytest.raises(ResponseTooLargeError, match=r"max_bytes \(5 bytes\)") as caught:
+            sink.write(b"6")
+        assert caught.value.status == 200
+        assert caught.value.operation == "download"
+        sink.end()
+    assert target.read_bytes() == b"12345"
