@@ -559,7 +559,10 @@ def test_the_size_bound_stops_before_the_byte_that_would_pass_it(tmp_path: Path)
         assert sink.begin(200, {})
         sink.write(b"12")
         sink.write(b"345")  # exactly the bound
-        with pytest.raises(ResponseTooLargeError, match=r"max_bytes \(5 bytes\)") as caught:
+        with pytest.raises(
+            ResponseTooLargeError,
+            match=r"^download: HTTP 200: the result passes max_bytes \(5 bytes\); nothing",
+        ) as caught:
             sink.write(b"6")
         assert caught.value.status == 200
         assert caught.value.operation == "download"
