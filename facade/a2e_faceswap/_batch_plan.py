@@ -21,6 +21,7 @@ from attrs import frozen
 
 from ._download import local_errors
 from ._manifest import Job, Row, check_batch_id, read_manifest, rows_from_jobs, shard_of
+from ._validation import user_path
 from .errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def manifest_path(jobs: Jobs) -> Path | None:
 def journal_path(out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None) -> Path:
     """Where a batch's journal is: ``journal`` if given, else ``out_dir/.a2e-batch.sqlite`` (``~``
     expanded, as the run does)."""
-    return Path(journal).expanduser() if journal is not None else Path(out_dir).expanduser() / JOURNAL_NAME
+    return user_path(journal) if journal is not None else user_path(out_dir) / JOURNAL_NAME
 
 
 @contextlib.contextmanager

@@ -77,6 +77,7 @@ from attrs import define, field, frozen
 
 from ._retry import retry_async, retry_sync
 from ._types import TimeoutArg
+from ._validation import user_path
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -200,7 +201,7 @@ class Destination:
         if not isinstance(text, str) or not text.strip() or "\x00" in text:
             raise InvalidInputError(f"path must be a file or directory path, got {text!r}")
         into = text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
-        target = Path(text).expanduser()
+        target = user_path(text)
         if len(os.fsencode(target.name)) > _NAME_MAX:
             raise LocalFileError(
                 f"file name too long ({len(os.fsencode(target.name))} bytes, at most {_NAME_MAX}):"

@@ -43,6 +43,7 @@ from attrs import frozen
 
 from ._download import local_errors
 from ._manifest import Row, check_batch_id, new_batch_id
+from ._validation import user_path
 from .errors import InvalidInputError, JournalError, LocalFileError
 
 __all__ = ["SCHEMA_VERSION", "STATES", "Journal", "RowRecord"]
@@ -341,10 +342,7 @@ def _journal_path(path: object) -> Path:
     text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
     if not isinstance(text, str) or not text.strip() or "\0" in text:
         raise InvalidInputError(f"the journal must be a file path, got {str(path)[:80]!r}")
-    try:
-        return Path(text).expanduser().absolute()
-    except RuntimeError:  # "~" with no home directory
-        return Path(text).absolute()
+    return user_path(text).absolute()
 
 
 def _exists(path: Path) -> bool:

@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from attrs import frozen
 
 from ._download import local_errors
-from ._validation import check_http_url, media_source, read_head
+from ._validation import check_http_url, media_source, read_head, user_path
 from .errors import InvalidInputError, LocalFileError, ManifestError
 
 __all__ = [
@@ -128,7 +128,7 @@ def row_key(face: str, video: str, output: str) -> str:
 def read_manifest(path: str | os.PathLike[str]) -> list[Row]:
     """Every row of the manifest at ``path``, checked (see the module docstring). A manifest that
     cannot be read is ``LocalFileError``; anything wrong with its content, ``ManifestError``."""
-    path = Path(path).expanduser().absolute()
+    path = user_path(path).absolute()
     try:
         read_head(path, "manifest", 0)  # missing, a folder, a FIFO: refused (never blocks)
     except LocalFileError:
@@ -327,11 +327,7 @@ def _source(value: str | os.PathLike[str], what: str, base: Path) -> Source | In
         except InvalidInputError as error:
             return error
     try:
-        path = Path(value).expanduser()
-    except RuntimeError:  # "~" with no home directory
-        path = Path(value)
-    try:
-        source = media_source(base / path, what)
+        source = media_source(base / user_path(value), what)
         if isinstance(source, Path) and not _looks_like_media(source, what):
             return InvalidInputError(
                 f"{what}: {str(source)[:200]!r} is neither an image nor a video (by its first bytes or its "

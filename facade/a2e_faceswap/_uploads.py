@@ -29,7 +29,7 @@ from ._api import AsyncApi, SyncApi
 from ._resource import Resource
 from ._retry import retry_async, retry_sync
 from ._types import NOT_GIVEN, TimeoutArg
-from ._validation import MediaSource, read_head
+from ._validation import MediaSource, read_head, user_path
 from .errors import InvalidInputError, LocalFileError, UnreadableResponseError
 from .models import UploadTarget
 
@@ -82,7 +82,7 @@ class UploadSource:
             return cls(data, None, len(data), kind, f"{token}{extension}")
         if not isinstance(value, str | os.PathLike) or not str(value).strip():
             raise InvalidInputError(f"upload needs a path or bytes, got {type(value).__name__}")
-        path = Path(value).expanduser()
+        path = user_path(value)
         size, head = read_head(path, "upload")
         if size == 0:
             raise InvalidInputError(f"cannot upload an empty file: {str(path)!r}")

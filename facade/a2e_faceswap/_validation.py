@@ -42,6 +42,7 @@ __all__ = [
     "media_source",
     "read_head",
     "resolve_base_url",
+    "user_path",
 ]
 
 GLOBAL_BASE_URL = "https://video.a2e.ai"
@@ -161,6 +162,16 @@ def check_deadline(value: object) -> float | None:
     return None if value is None else float(value)
 
 
+def user_path(value: str | os.PathLike[str]) -> Path:
+    """``value`` as a path, ``~`` expanded; left as it is when that cannot be done (no such user or home
+    directory, a NUL byte), for the check that uses it to refuse with our error."""
+    path = Path(value)
+    try:
+        return path.expanduser()
+    except (RuntimeError, ValueError):
+        return path
+
+
 def media_source(value: object, what: str) -> MediaSource:
     """A URL (returned as ``str``) or a readable local file (returned as ``Path``, to upload first).
 
@@ -170,7 +181,7 @@ def media_source(value: object, what: str) -> MediaSource:
     if isinstance(value, str) and "://" in value:
         return check_http_url(value, what)
     if isinstance(value, str | os.PathLike) and str(value).strip():
-        path = Path(value).expanduser()
+        path = user_path(value)
         try:
             read_head(path, what)
         except InvalidInputError as error:

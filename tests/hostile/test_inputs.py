@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from a2e_faceswap import A2E, A2EError, AsyncA2E
+from a2e_faceswap import A2E, A2EError, AsyncA2E, InvalidInputError, Job, LocalFileError, ManifestError
+from a2e_faceswap._manifest import read_manifest
 
 from tests.conftest import MakeSim
 from tests.hostile._child import run_child
@@ -180,3 +181,33 @@ async def test_a_file_that_changes_during_the_upload_is_a_local_file_error(
     assert server.count("POST") == 1
     # the body stops where the file went wrong: no PUT completes with wrong bytes
     assert all(len(r.body) <= 1003 for r in server.requests if r.method == "PUT")
+
+
+@pytest.mark.parametrize("path", ["~\x00", "~\x00/face.jpg", "~no-such-user-a2e-test/face.jpg"])
+def test_a_tilde_path_that_cannot_be_expanded_is_our_error_before_any_request(
+    make_sim: MakeSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """``~`` with a NUL byte or an unknown user: Python raises ``ValueError`` / ``RuntimeError`` while
+    expanding it; every entry point that takes a path answers with our error instead."""
+    monkeypatch.chdir(tmp_path)  # an unexpanded "~user/..." is a relative path: nothing lands elsewhere
+    sim = make_sim()
+    with A2E(api_key=sim.token, base_url=sim.base_url) as client:
+        calls: dict[str, Callable[[], object]] = {
+            "tasks.create": lambda: client.tasks.create(face=path, video=VIDEO),
+            "uploads.upload": lambda: client.uploads.upload(path),
+            "read_manifest": lambda: read_manifest(path),
+            "a Job's face": lambda: client.batch.run([Job(path, VIDEO)], tmp_path / "out"),
+        }
+        if "\x00" in path:  # an unknown user's "~" is a relative path there, a valid one
+            calls["tasks.download"] = lambda: client.tasks.download("https://cdn.example.com/r.mp4", path)
+            calls["a batch's journal"] = lambda: client.batch.run(
+                [Job(VIDEO, VIDEO)], tmp_path / "o", journal=path
+            )
+        for name, call in calls.items():
+            with pytest.raises(A2EError) as caught:
+                call()
+            assert isinstance(caught.value, InvalidInputError | LocalFileError | ManifestError), (
+                name,
+                caught,
+            )
+    assert sum(sim.stats.requests.values()) == 0
