@@ -158,3 +158,17 @@ def test_the_batch_webhook_token_is_the_batchs_own() -> None:
     assert key not in token
     with pytest.raises(InvalidInputError):
         batch_token("", "b1")
+
+
+def test_batch_webhook_listen_with_a_shard_still_needs_the_batch_id(
+    make_sim: MakeSim, tmp_path: Path
+) -> None:
+    """The id a webhook token is derived from is never made up for a shard: every machine must share
+    one, so the run refuses as it does without --webhook-listen."""
+    sim = make_sim(webhooks_to_loopback=True)
+    manifest = _manifest(tmp_path / "manifest.csv", 2)
+    args = ["batch", str(manifest), "-o", str(tmp_path / "out"), "--shard", "0/2"]
+    result = invoke([*args, "--webhook-listen", "127.0.0.1:0"], sim=sim)
+    assert result.exit_code == 2, result.stderr
+    assert "batch id" in result.stderr
+    assert sum(sim.stats.requests.values()) == 0

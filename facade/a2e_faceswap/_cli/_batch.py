@@ -436,11 +436,12 @@ def _webhook_batch(
     listen: str | None, output: Path, journal: Path | None, options: dict[str, Any]
 ) -> str | None:
     """The id of the batch ``--webhook-listen`` derives its token from: the one given, else the one its
-    journal keeps, else a new one, given to the run (``None``: a journal that cannot be read)."""
+    journal keeps, else a new one, given to the run (``None``: a journal that cannot be read, or a
+    shard without ``--batch-id``, which the run refuses: every machine must share one id)."""
     if listen is None:
         return None
     found: str | None = options["batch_id"] or stored_batch_id(output, journal)
-    if found is None and not journal_path(output, journal).exists():
+    if found is None and options["shard"] is None and not journal_path(output, journal).exists():
         found = options["batch_id"] = new_batch_id()
     return found
 
