@@ -275,7 +275,8 @@ async def test_create_gives_up_after_the_budget(make_api: MakeApi, env: Env) -> 
 
 async def test_create_timeout_is_an_unknown_outcome(make_api: MakeApi, env: Env) -> None:
     api = make_api(max_retries=0)
-    env.sim.faults.add(FaultKind.SLOW, route="create_task", times=1, delay=0.6)
+    # applied only after 5 s: long after the settle window's lookups end, however loaded the machine
+    env.sim.faults.add(FaultKind.SLOW, route="create_task", times=1, delay=5.0)
     with pytest.raises(APITimeoutError) as caught:
         await api.tasks.create(face=FACE, video=VIDEO, timeout=0.2)
     assert caught.value.outcome_unknown
