@@ -11,6 +11,7 @@ milliseconds. Tests that need another setup take ``make_sim`` and pass keyword a
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +26,15 @@ pytest_plugins = ["tests._support.webhooks"]
 # module lazily can pass hypothesis' 200 ms deadline, which says nothing about the client.
 settings.register_profile("a2e", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("a2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A runner started in the background by a shell without job control ignores SIGINT, and every
+    command-line process the tests start would inherit that and never see the Ctrl-C they are sent.
+    Python's own handler here is reset to the default in those children, as in a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 #: Simulated seconds per real second in tests: a 30 s task completes in 50 ms.
 TEST_SPEED = 600.0
