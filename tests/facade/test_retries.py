@@ -65,8 +65,8 @@ async def test_reads_are_retried_on_transient_faults(api: AsyncA2E, env: Env, fa
 
 
 async def test_reads_are_retried_after_a_timeout(make_api: MakeApi, env: Env) -> None:
-    api = make_api(timeout=0.5)  # the retry must answer within it, even on a loaded machine
-    env.sim.faults.add(FaultKind.SLOW, route="list_task_records", times=1, delay=2.0)
+    api = make_api(timeout=1.5)  # the retry must answer within it, even on a loaded machine
+    env.sim.faults.add(FaultKind.SLOW, route="list_task_records", times=1, delay=5.0)
     page = await api.tasks.list()
     assert page.total == 0
     assert env.sim.faults.history[-1] == ("list_task_records", FaultKind.SLOW)
