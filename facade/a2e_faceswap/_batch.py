@@ -28,9 +28,12 @@ Rules (the README's Batch section says them for users):
   fails its row (its id in the report). A result that cannot be saved leaves the row ``completed``
   (a rerun downloads it; it is never paid for again).
 * Budget: with ``max_credits``, creation stops before the limit would be passed. The cost of one task
-  comes from A2E's quote when it answers one; otherwise the balance is read before the run and at each
-  status read, and creation stops once the credits spent reach the limit: that can overshoot by at
-  most the tasks created between two balance reads (at most ``concurrency`` tasks' cost).
+  comes from A2E's quote when it answers one: a create then counts from the moment it is sent until it
+  is proven to have made no task (not applied, refused, or a conclusive miss of its lookup), so a
+  doubtful create holds its share of the limit and one found later is not counted twice. Otherwise
+  the balance is read before the run and at each status read, and creation stops once the credits
+  spent reach the limit: that can overshoot by at most the tasks created between two balance reads
+  (at most ``concurrency`` tasks' cost).
 * Webhooks (``Settings.events``, a ``webhooks.Listener`` the creates point at): the statuses of all
   tasks in flight are read only every ``FALLBACK_FACTOR`` (10) times ``poll_interval``, the safety net
   for lost deliveries; ``evented(task_ids)`` asks for a read of exactly the evented tasks still in
@@ -196,6 +199,7 @@ class _Slot:
     note: str | None = None  # a result that could not be saved this run (a rerun saves it)
     resolve_tries: int = 0
     resolve_at: float = 0.0
+    charged: bool = False  # its create, sent this run, may have made a task (counted by the budget)
 
 
 class BatchScheduler:
@@ -248,7 +252,7 @@ class BatchScheduler:
         self._backoff_until = 0.0
         self._busy_in_a_row = 0
         self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
-        self.created_this_run = 0
+        self.charged = 0  # creates sent this run not proven to have made no task (module rules)
         self.cost: float | None = None  # credits per task, from a quote
         self.balance_start: float | None = None
         self.balance_now: float | None = None
@@ -277,7 +281,7 @@ class BatchScheduler:
         if self.balance_start is not None and self.balance_now is not None:
             return self.balance_start - self.balance_now
         if self.cost is not None:
-            return self.cost * self.created_this_run
+            return self.cost * self.charged
         return None
 
     def _budget_allows(self) -> bool:
@@ -285,7 +289,7 @@ class BatchScheduler:
         if limit is None:
             return True
         if self.cost is not None:
-            return (self.created_this_run + 1) * self.cost <= limit
+            return (self.charged + 1) * self.cost <= limit
         spent = self.credits_spent()
         return spent is not None and spent < limit  # unknown spending never lifts the limit
 
@@ -335,6 +339,7 @@ class BatchScheduler:
                 name = self._name_of(pending.key, pending.attempt)
                 pending.task_name, pending.attempted_at = name, now
                 self._journal.mark_creating(pending.key, name, pending.attempt, _utc(now))
+                self._charge(pending, True)
                 self._move(pending, "creating")
                 self._emit(BatchEvent("creating", pending.key, pending.line))
                 return Create(pending.key, name)
@@ -378,7 +383,6 @@ class BatchScheduler:
             self._emit(BatchEvent("doubt", key, slot.line, message=reason))
             return
         self._busy_in_a_row = 0
-        self.created_this_run += 1
         now = self._now()
         if self._next_read <= now:  # the first read of a new task waits one interval
             self._next_read = now + self._settings.read_interval
@@ -395,6 +399,8 @@ class BatchScheduler:
     def create_failed(self, key: str, error: A2EError) -> None:
         """The create was sent and failed: sent again, looked up, or the row fails (module rules)."""
         slot = self._slots[key]
+        if not_applied(error) or not maybe_applied(error):  # refused or never sent: no task was made
+            self._charge(slot, False)
         if isinstance(error, InsufficientCreditsError):
             self._pause_for_credits(slot, error)
         elif isinstance(error, AuthenticationError):
@@ -412,6 +418,7 @@ class BatchScheduler:
         """The row's create was never sent (an input could not be uploaded, or its body was refused):
         it waits for another try when the failure may pass, else it fails."""
         slot = self._slots[key]
+        self._charge(slot, False)
         if isinstance(error, InsufficientCreditsError):
             self._pause_for_credits(slot, error)
         elif isinstance(error, AuthenticationError):
@@ -420,6 +427,12 @@ class BatchScheduler:
             self._back_off(slot, error)
         else:
             self._fail(slot, f"not sent: {error}", _code(error))
+
+    def _charge(self, slot: _Slot, charged: bool) -> None:
+        """Count a row's create against the budget, or stop counting it (only once, only this run's)."""
+        if slot.charged != charged:
+            slot.charged = charged
+            self.charged += 1 if charged else -1
 
     def _pause_for_credits(self, slot: _Slot, error: A2EError) -> None:
         self.paused = "credits"
@@ -509,6 +522,7 @@ class BatchScheduler:
         if isinstance(verdict, Task):
             self._found(slot, verdict, "found after a doubtful create")
         elif verdict.conclusive:
+            self._charge(slot, False)
             self._back_to_pending(slot, "the doubtful create made no task")
         else:
             slot.resolve_tries += 1

@@ -82,7 +82,8 @@ class BatchReport:
     #: Why creation stopped early: ``"credits"`` (A2E answered 402), ``"budget"`` (max_credits reached,
     #: or the credits spent could not be told), ``"auth"`` (A2E refused the API key), or None.
     paused: str | None
-    #: Credits this run spent (from the quote, or the balance), when known.
+    #: Credits this run spent (from the quote, or the balance), when known; with a quote, a create whose
+    #: outcome is still unknown counts.
     credits_spent: float | None
 
     @property

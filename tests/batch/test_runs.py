@@ -353,6 +353,22 @@ def test_max_credits_stops_creating_at_the_quoted_limit(make_sim: MakeSim, tmp_p
     assert sim.stats.requests[("quote_generation", 200)] == 1
 
 
+def test_a_create_lost_after_it_was_applied_holds_its_share_of_the_quoted_limit(
+    make_sim: MakeSim, tmp_path: Path
+) -> None:
+    # the first create is applied, then its answer is lost: the row is in doubt, then found. Counted
+    # only once found, two more tasks would have been created meanwhile and 6 credits spent of 5.
+    sim = make_sim(costs={"create_task": 2, "create_preview": 1, "create_upload_url": 1})
+    sim.faults.script("create_task", [FaultKind.APPLIED_THEN_RESET])
+    with client(sim) as api:
+        report = api.batch.run(jobs(4), tmp_path / "out", max_credits=5, **RUN)
+    assert (report.paused, report.exit_code) == ("budget", 75)
+    assert dict(report.counts) == {"saved": 2, "pending": 2}
+    assert sum(sim.stats.tasks_created_by_name.values()) == 2
+    assert report.credits_spent == 4
+    assert sim.faults.pending_script("create_task") == []
+
+
 def test_max_credits_falls_back_to_the_balance_when_the_quote_is_refused(
     make_sim: MakeSim, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ from a2e_faceswap._create import Miss
 from a2e_faceswap._journal import Journal
 from a2e_faceswap._manifest import Job, rows_from_jobs, task_name
 from a2e_faceswap.errors import (
+    A2EError,
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
@@ -273,6 +274,66 @@ def test_without_a_quote_the_balance_is_read_with_the_statuses_and_stops_creatio
     assert s.credits_spent() == 2.0
     assert not isinstance(s.next(), Create)  # a slot is free, but the limit is reached
     assert s.paused == "budget"
+
+
+def test_a_doubtful_create_holds_its_share_of_a_quoted_budget_and_is_counted_once(
+    journal: Journal, wall: Wall
+) -> None:
+    # a create that may have made a task counts from when it is sent: were it counted only once
+    # found, a third task would be created meanwhile and the limit of two passed
+    s = machine(journal, wall, concurrency=3, max_credits=2.0)
+    s.cost = 1.0
+    a = s.next()
+    assert isinstance(a, Create)
+    s.create_failed(a.key, APIConnectionError("reset after sending", outcome_unknown=True))
+    b = s.next()
+    assert isinstance(b, Create)
+    s.created(b.key, task(tid(2)))
+    assert s.credits_spent() == 2.0
+    assert not isinstance(s.next(), Create)
+    assert s.paused == "budget"
+    wall.t += 15.0
+    assert s.next() == Resolve((a.key,))
+    s.resolved(a.key, task(tid(1)))  # found: the share it held, not a second one
+    assert s.credits_spent() == 2.0
+    assert states(journal) == {"created": 2, "pending": 4}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RateLimitError("busy", status=429),
+        APIConnectionError("connection refused", outcome_unknown=False),
+        BadRequestError("bad video", status=400, code=1001),
+        InsufficientCreditsError("no credits", status=402),
+        "conclusive miss",
+    ],
+    ids=["429", "not sent", "400", "402", "conclusive miss"],
+)
+def test_a_create_proven_to_have_made_no_task_gives_its_share_back(
+    journal: Journal, wall: Wall, failure: A2EError | str
+) -> None:
+    s = machine(journal, wall, concurrency=2, max_credits=1.0)
+    s.cost = 1.0
+    a = s.next()
+    assert isinstance(a, Create)
+    if isinstance(failure, str):
+        s.create_failed(a.key, ServerError("bad gateway", status=502))
+        assert s.credits_spent() == 1.0  # a doubt holds its share until its lookup
+        wall.t += 15.0
+        assert isinstance(s.next(), Resolve)
+        s.resolved(a.key, Miss(True, "no such task"))
+    else:
+        s.create_failed(a.key, failure)
+    assert s.credits_spent() == 0.0
+    if s.paused is None:  # the 402 pauses creation whatever the budget
+        wall.t += 5.0
+        again = s.next()
+        assert isinstance(again, Create)
+        s.created(again.key, task(tid(1)))
+        assert s.credits_spent() == 1.0
+        assert not isinstance(s.next(), Create)
+        assert s.paused == "budget"
 
 
 def test_an_unsaved_result_is_not_downloaded_again_in_the_same_run(journal: Journal, wall: Wall) -> None:
