@@ -20,7 +20,7 @@ from a2e_faceswap.testing import Simulator
 from hypothesis import HealthCheck, settings
 
 #: fixtures shared by several folders (``listener``: a webhook receiver)
-pytest_plugins = ["tests._support.webhooks"]
+pytest_plugins = ["tests._support.hostile", "tests._support.webhooks"]
 
 # Property tests judge values, not speed: on a loaded 2-core CI machine a first example that imports a
 # module lazily can pass hypothesis' 200 ms deadline, which says nothing about the client.

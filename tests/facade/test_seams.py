@@ -35,7 +35,7 @@ from a2e_faceswap import (
 )
 from a2e_faceswap.testing import Simulator
 
-from tests.hostile._server import Conn, HostileServer, Request, Serve, envelope, servers
+from tests.hostile._server import Conn, HostileServer, Request, envelope
 
 TOKEN = "sk-seams-0123456789abcdef"
 TASK_ID = "b" * 24
@@ -43,12 +43,6 @@ RECORD = {"_id": TASK_ID, "current_status": "processing", "result_url": ""}
 FACE = "https://cdn.example.com/face.jpg"
 VIDEO = "https://cdn.example.com/clip.mp4"
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    with servers() as start:
-        yield start
 
 
 def _user_client_settings(http: httpx.Client | httpx.AsyncClient) -> dict[str, Any]:

@@ -6,7 +6,6 @@ small hostile servers, with the sync and the async client."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from a2e_faceswap import APITimeoutError, AsyncA2E, RetryPolicy, webhooks
 
 from tests._support.webhooks import HOOK_TOKEN
 from tests.facade.support import Clients, listing
-from tests.hostile._server import Conn, Request, Serve, envelope, servers
+from tests.hostile._server import Conn, Request, Serve, envelope
 
 TOKEN = "sk-driver-gaps-0123456789"
 TASK_ID = "c" * 24
@@ -26,19 +25,6 @@ HALF = len(BODY) // 2
 #: How long a stalling server keeps silent before it answers after all (a driver that lost its
 #: timeout then succeeds, and the test fails, in this many seconds).
 STALL = 10.0
-
-
-@pytest.fixture(params=["sync", "async"])
-async def clients(request: pytest.FixtureRequest) -> AsyncIterator[Clients]:
-    made = Clients(request.param)
-    yield made
-    await made.close()
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    with servers() as start:
-        yield start
 
 
 def _record(status: str, result_url: str = "") -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Fixtures of the hostile-server suite."""
+"""Fixtures for tests against small hostile servers (``tests.hostile._server``), shared by every
+package: ``serve(handler)`` starts one, and ``clients`` makes the sync and the async client."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.facade.support import Clients
-
-from ._server import Serve, servers
+from tests.hostile._server import Serve, servers
 
 
 @pytest.fixture(params=["sync", "async"])
