@@ -28,9 +28,10 @@ Rules (the README's Batch section says them for users):
   fails its row (its id in the report). A result that cannot be saved leaves the row ``completed``
   (a rerun downloads it; it is never paid for again).
 * Budget: with ``max_credits``, creation stops before the limit would be passed. The cost of one task
-  comes from A2E's quote when it answers one: a create then counts from the moment it is sent until it
-  is proven to have made no task (not applied, refused, or a conclusive miss of its lookup), so a
-  doubtful create holds its share of the limit and one found later is not counted twice. Otherwise
+  comes from A2E's quote when it answers one: a create then counts from the moment it is decided until
+  it is proven to have made no task (never sent, not applied, refused, or a conclusive miss of its
+  lookup; never once A2E answered it with a task id), so a doubtful create holds its share of the limit
+  and one found later is not counted twice; a share given back lets creation go on. Otherwise
   the balance is read before the run and at each status read, and creation stops once the credits
   spent reach the limit: that can overshoot by at most the tasks created between two balance reads
   (at most ``concurrency`` tasks' cost).
@@ -378,6 +379,7 @@ class BatchScheduler:
         holder = self._by_task.get(task.id.lower())
         if (task.name is not None and task.name != slot.task_name) or holder not in (None, slot):
             reason = f"A2E answered the create with task {task.id}, which is not this row's"
+            slot.charged = False  # A2E made a task: its share stays counted, whatever the lookup finds
             self._journal.mark_doubt(key, reason)
             self._move(slot, "doubt")
             self._emit(BatchEvent("doubt", key, slot.line, message=reason))
@@ -429,10 +431,14 @@ class BatchScheduler:
             self._fail(slot, f"not sent: {error}", _code(error))
 
     def _charge(self, slot: _Slot, charged: bool) -> None:
-        """Count a row's create against the budget, or stop counting it (only once, only this run's)."""
-        if slot.charged != charged:
-            slot.charged = charged
-            self.charged += 1 if charged else -1
+        """Count a row's create against the budget, or give its share back (only once, only this
+        run's); a share given back lifts a budget pause, which the next decision checks again."""
+        if slot.charged == charged:
+            return
+        slot.charged = charged
+        self.charged += 1 if charged else -1
+        if not charged and self.paused == "budget" and self.cost is not None:
+            self.paused = None
 
     def _pause_for_credits(self, slot: _Slot, error: A2EError) -> None:
         self.paused = "credits"
@@ -683,9 +689,11 @@ def run_sync(
                 scheduler.not_sent(action.key, error)
                 continue
             try:
-                scheduler.created(action.key, submit_sync(api, body, NOT_GIVEN))  # the client's timeout
+                made = submit_sync(api, body, NOT_GIVEN)  # the client's timeout
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
+            else:  # a failure after this point is not the create's: it must not be taken for one
+                scheduler.created(action.key, made)
         elif isinstance(action, Read):
             try:
                 scheduler.read(tasks.get_many(action.task_ids))
@@ -739,9 +747,11 @@ async def run_async(
                 scheduler.not_sent(action.key, error)
                 continue
             try:
-                scheduler.created(action.key, await submit_async(api, body, NOT_GIVEN))
+                made = await submit_async(api, body, NOT_GIVEN)
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
+            else:
+                scheduler.created(action.key, made)
         elif isinstance(action, Read):
             try:
                 scheduler.read(await tasks.get_many(action.task_ids))

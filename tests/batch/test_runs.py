@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from a2e_faceswap import A2E, AsyncA2E, Job, RetryPolicy
+from a2e_faceswap import A2E, AsyncA2E, BatchEvent, Job, RetryPolicy
 from a2e_faceswap._batch_plan import JOURNAL_NAME, states, stored_batch_id
 from a2e_faceswap._journal import Journal, RowRecord
 from a2e_faceswap._manifest import task_name
-from a2e_faceswap.errors import InvalidInputError, JournalError, ManifestError
+from a2e_faceswap.errors import InvalidInputError, JournalError, ManifestError, RateLimitError
 from a2e_faceswap.testing import Simulator
 from a2e_faceswap.testing._faults import FaultKind
 
@@ -367,6 +367,35 @@ def test_a_create_lost_after_it_was_applied_holds_its_share_of_the_quoted_limit(
     assert sum(sim.stats.tasks_created_by_name.values()) == 2
     assert report.credits_spent == 4
     assert sim.faults.pending_script("create_task") == []
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_failure_after_a_create_succeeded_is_not_taken_for_the_creates(
+    sim: Simulator, tmp_path: Path, kind: str
+) -> None:
+    # the user's callback raising our error on the "created" event: the task exists, so the row must
+    # not be sent again; the error ends the run and the next run carries on without a second task
+    out = tmp_path / "out"
+
+    def on_event(event: BatchEvent) -> None:
+        if event.kind == "created":
+            raise RateLimitError("the caller's own rate limit", status=429)
+
+    async def first_run() -> None:
+        if kind == "sync":
+            with client(sim) as api:
+                api.batch.run(jobs(2), out, on_event=on_event, **RUN)
+        else:
+            async with async_client(sim) as async_api:
+                await async_api.batch.run(jobs(2), out, on_event=on_event, **RUN)
+
+    with pytest.raises(RateLimitError, match="caller's own"):
+        await first_run()
+    assert list(sim.stats.tasks_created_by_name.values()) == [1]
+    with client(sim) as api:
+        report = api.batch.run(jobs(2), out, **RUN)
+    assert dict(report.counts) == {"saved": 2}
+    assert sorted(sim.stats.tasks_created_by_name.values()) == [1, 1]
 
 
 def test_max_credits_falls_back_to_the_balance_when_the_quote_is_refused(

@@ -276,6 +276,11 @@ def test_without_a_quote_the_balance_is_read_with_the_statuses_and_stops_creatio
     assert s.paused == "budget"
 
 
+def budget(s: BatchScheduler) -> tuple[str | None, float | None]:
+    """Why creation stopped, and what the budget counts (read through a call: mypy keeps no narrowing)."""
+    return s.paused, s.credits_spent()
+
+
 def test_a_doubtful_create_holds_its_share_of_a_quoted_budget_and_is_counted_once(
     journal: Journal, wall: Wall
 ) -> None:
@@ -334,6 +339,55 @@ def test_a_create_proven_to_have_made_no_task_gives_its_share_back(
         assert s.credits_spent() == 1.0
         assert not isinstance(s.next(), Create)
         assert s.paused == "budget"
+
+
+def test_a_share_given_back_lifts_the_budget_pause(journal: Journal, wall: Wall) -> None:
+    s = machine(journal, wall, concurrency=3, max_credits=2.0)
+    s.cost = 1.0
+    a, b = s.next(), s.next()
+    assert isinstance(a, Create)
+    assert isinstance(b, Create)
+    s.create_failed(a.key, ServerError("bad gateway", status=502))
+    s.created(b.key, task(tid(2)))
+    assert not isinstance(s.next(), Create)
+    assert s.paused == "budget"  # the doubtful create holds its share
+    wall.t += 15.0
+    assert s.next() == Resolve((a.key,))
+    s.resolved(a.key, Miss(True, "no such task"))
+    assert budget(s) == (None, 1.0)
+    assert s.next() == Read((tid(2),))  # due since the clock moved
+    s.read({})
+    again = s.next()
+    assert isinstance(again, Create)  # the limit has room again
+    s.created(again.key, task(tid(3)))
+    assert not isinstance(s.next(), Create)
+    assert budget(s) == ("budget", 2.0)
+
+
+def test_a_create_answered_with_a_task_keeps_its_share_whatever_the_lookup_finds(
+    journal: Journal, wall: Wall
+) -> None:
+    # A2E answered with a task under another name: the row is looked up by its own, and a miss sends
+    # it again, but the task A2E made is paid for: it is never given back
+    s = machine(journal, wall, concurrency=1, max_credits=2.0)
+    s.cost = 1.0
+    a = s.next()
+    assert isinstance(a, Create)
+    s.created(a.key, Task.from_wire({"_id": tid(1), "current_status": "initialized", "name": "renamed"}))
+    wall.t += 15.0
+    assert s.next() == Resolve((a.key,))
+    s.resolved(a.key, Miss(True, "no such task"))
+    assert s.credits_spent() == 1.0
+    again = s.next()
+    assert isinstance(again, Create)
+    assert again.key == a.key
+    s.created(again.key, Task.from_wire({"_id": tid(2), "current_status": "initialized", "name": "renamed"}))
+    assert s.credits_spent() == 2.0
+    wall.t += 15.0
+    assert s.next() == Resolve((a.key,))
+    s.resolved(a.key, Miss(True, "no such task"))
+    assert not isinstance(s.next(), Create)  # a third send would pass the limit
+    assert budget(s) == ("budget", 2.0)
 
 
 def test_an_unsaved_result_is_not_downloaded_again_in_the_same_run(journal: Journal, wall: Wall) -> None:
