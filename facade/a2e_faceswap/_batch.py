@@ -6,7 +6,10 @@ statuses of the tasks in flight (``batch_task_detail``, up to 100 ids a request)
 whose create may or may not have been applied (one scan of the task records for all of them),
 ``Download`` a completed result, check the ``Balance``, ``Sleep``, or ``Finish``. It sends nothing;
 it records each state change in the journal (a local SQLite file, the same for both drivers) before
-the action that depends on it. ``run_sync`` / ``run_async`` are its drivers.
+the action that depends on it. ``run_sync`` / ``run_async`` are its drivers. Only a request's own
+error is handed back as its failure (``create_failed``, ``read_failed``, ...): one raised while the
+scheduler takes an answer in (the journal, the caller's ``on_event``) ends the run, so a paid create
+is never taken for a failed one.
 
 Rules (the README's Batch section says them for users):
 
@@ -200,7 +203,7 @@ class _Slot:
     note: str | None = None  # a result that could not be saved this run (a rerun saves it)
     resolve_tries: int = 0
     resolve_at: float = 0.0
-    charged: bool = False  # its create, sent this run, may have made a task (counted by the budget)
+    charged: bool = False  # its create, decided this run, may have made a task (counted by the budget)
 
 
 class BatchScheduler:
@@ -253,7 +256,7 @@ class BatchScheduler:
         self._backoff_until = 0.0
         self._busy_in_a_row = 0
         self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
-        self.charged = 0  # creates sent this run not proven to have made no task (module rules)
+        self.charged = 0  # creates decided this run, not proven to have made no task (module rules)
         self.cost: float | None = None  # credits per task, from a quote
         self.balance_start: float | None = None
         self.balance_now: float | None = None
@@ -379,7 +382,8 @@ class BatchScheduler:
         holder = self._by_task.get(task.id.lower())
         if (task.name is not None and task.name != slot.task_name) or holder not in (None, slot):
             reason = f"A2E answered the create with task {task.id}, which is not this row's"
-            slot.charged = False  # A2E made a task: its share stays counted, whatever the lookup finds
+            slot.charged = False  # A2E answered with a task: its share stays, whatever the lookup finds
+            # (counted again when the id is another row's: on the safe side)
             self._journal.mark_doubt(key, reason)
             self._move(slot, "doubt")
             self._emit(BatchEvent("doubt", key, slot.line, message=reason))
@@ -692,13 +696,15 @@ def run_sync(
                 made = submit_sync(api, body, NOT_GIVEN)  # the client's timeout
             except A2EError as error:
                 scheduler.create_failed(action.key, error)
-            else:  # a failure after this point is not the create's: it must not be taken for one
+            else:
                 scheduler.created(action.key, made)
         elif isinstance(action, Read):
             try:
-                scheduler.read(tasks.get_many(action.task_ids))
+                found = tasks.get_many(action.task_ids)
             except A2EError as error:
                 scheduler.read_failed(error)
+            else:
+                scheduler.read(found)
         elif isinstance(action, Resolve):
             lookup = scheduler.lookup(action.keys, inputs)
             try:
@@ -712,9 +718,10 @@ def run_sync(
         elif isinstance(action, Download):
             try:
                 path = tasks.download(action.url, out_dir / outputs[action.key])
-                scheduler.saved(action.key, str(path))
             except A2EError as error:
                 scheduler.save_failed(action.key, error)
+            else:
+                scheduler.saved(action.key, str(path))
         else:
             scheduler.balance(balance())
 
@@ -754,9 +761,11 @@ async def run_async(
                 scheduler.created(action.key, made)
         elif isinstance(action, Read):
             try:
-                scheduler.read(await tasks.get_many(action.task_ids))
+                found = await tasks.get_many(action.task_ids)
             except A2EError as error:
                 scheduler.read_failed(error)
+            else:
+                scheduler.read(found)
         elif isinstance(action, Resolve):
             lookup = scheduler.lookup(action.keys, inputs)
             try:
@@ -770,8 +779,9 @@ async def run_async(
         elif isinstance(action, Download):
             try:
                 path = await tasks.download(action.url, out_dir / outputs[action.key])
-                scheduler.saved(action.key, str(path))
             except A2EError as error:
                 scheduler.save_failed(action.key, error)
+            else:
+                scheduler.saved(action.key, str(path))
         else:
             scheduler.balance(await balance())
