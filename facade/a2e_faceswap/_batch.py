@@ -30,7 +30,9 @@ Rules (the README's Batch section says them for users):
 * A task is never deleted or cancelled. One that does not end within ``task_timeout`` of its create
   fails its row (its id in the report). A result that cannot be saved leaves the row ``completed``
   (a rerun downloads it; it is never paid for again).
-* Budget: with ``max_credits``, creation stops before the limit would be passed. The cost of one task
+* Budget: with ``max_credits``, creation stops before the limit would be passed. The limit is the
+  batch's: what its earlier runs spent is kept in the journal (``credits_spent``, written before each
+  create is journaled ``creating``) and counts with this run's. The cost of one task
   comes from A2E's quote when it answers one: a create then counts from the moment it is decided until
   it is proven to have made no task (never sent, not applied, refused, or a conclusive miss of its
   lookup; never once A2E answered it with a task id), so a doubtful create holds its share of the limit
@@ -257,6 +259,8 @@ class BatchScheduler:
         self._busy_in_a_row = 0
         self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
         self.charged = 0  # creates decided this run, not proven to have made no task (module rules)
+        self.spent_before = journal.credits_spent()  # by the batch's earlier runs
+        self._recorded = self.spent_before
         self.cost: float | None = None  # credits per task, from a quote
         self.balance_start: float | None = None
         self.balance_now: float | None = None
@@ -288,13 +292,25 @@ class BatchScheduler:
             return self.cost * self.charged
         return None
 
+    def batch_credits_spent(self) -> float | None:
+        """What the batch's runs spent, this one's included (None when this run's cannot be told)."""
+        spent = self.credits_spent()
+        return None if spent is None else self.spent_before + spent
+
+    def _record_spent(self) -> None:
+        """Keep the batch's spending in the journal, for the next run's limit."""
+        total = self.batch_credits_spent()
+        if total is not None and total != self._recorded:
+            self._journal.record_spent(total)
+            self._recorded = total
+
     def _budget_allows(self) -> bool:
         limit = self._settings.max_credits
         if limit is None:
             return True
         if self.cost is not None:
-            return (self.charged + 1) * self.cost <= limit
-        spent = self.credits_spent()
+            return self.spent_before + (self.charged + 1) * self.cost <= limit
+        spent = self.batch_credits_spent()
         return spent is not None and spent < limit  # unknown spending never lifts the limit
 
     def _may_create(self) -> bool:
@@ -342,8 +358,8 @@ class BatchScheduler:
             elif now >= self._backoff_until:
                 name = self._name_of(pending.key, pending.attempt)
                 pending.task_name, pending.attempted_at = name, now
+                self._charge(pending, True)  # recorded before the row is journaled creating
                 self._journal.mark_creating(pending.key, name, pending.attempt, _utc(now))
-                self._charge(pending, True)
                 self._move(pending, "creating")
                 self._emit(BatchEvent("creating", pending.key, pending.line))
                 return Create(pending.key, name)
@@ -441,6 +457,7 @@ class BatchScheduler:
             return
         slot.charged = charged
         self.charged += 1 if charged else -1
+        self._record_spent()
         if not charged and self.paused == "budget" and self.cost is not None:
             self.paused = None
 
@@ -514,6 +531,7 @@ class BatchScheduler:
         if self.balance_start is None:
             self.balance_start = coins
         self.balance_now = coins
+        self._record_spent()
 
     def lookup(self, keys: Sequence[str], inputs: Inputs) -> BatchLookup:
         """The one scan that resolves the doubtful rows ``keys`` together."""

@@ -185,6 +185,18 @@ def stored_batch_id(
         return None if opened is None else opened.batch_id
 
 
+def stored_spent(out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None) -> float:
+    """The credits the batch's earlier runs spent, as its journal keeps them (0 when there is no
+    journal, or one that cannot be read: the run itself reports why)."""
+    from .errors import JournalError
+
+    try:
+        with _existing_journal(out_dir, journal) as opened:
+            return 0.0 if opened is None else opened.credits_spent()
+    except JournalError:
+        return 0.0
+
+
 def states(
     out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None
 ) -> Mapping[str, str]:

@@ -85,6 +85,9 @@ class BatchReport:
     #: Credits this run spent (from the quote, or the balance), when known; with a quote, a create whose
     #: outcome is still unknown counts.
     credits_spent: float | None
+    #: Credits the batch's runs spent so far, this one's included (what ``max_credits`` limits), when
+    #: this run's is known.
+    batch_credits_spent: float | None = None
 
     @property
     def exit_code(self) -> int:
@@ -224,6 +227,7 @@ class _Run:
             journal_path=self.journal_path,
             paused=scheduler.paused,
             credits_spent=scheduler.credits_spent(),
+            batch_credits_spent=scheduler.batch_credits_spent(),
         )
 
     @staticmethod

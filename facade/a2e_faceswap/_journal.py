@@ -7,7 +7,8 @@ sent) → ``created`` (task id) → ``completed`` (result URL) → ``saved`` (re
 is one committed transaction; the ones money depends on (``creating``, ``created``, uploads) are
 synced to disk (``synchronous=FULL``) before they return, the others survive a killed process.
 
-The file holds its schema version (``PRAGMA user_version``), an application id and the batch id. A
+The file holds its schema version (``PRAGMA user_version``), an application id, the batch id and the
+credits its runs spent so far (``credits_spent``: counted by the scheduler, written before each create). A
 file of another batch id or schema version is *foreign*; one that is not SQLite or lacks the tables
 is *corrupt*: both are refused with ``JournalError`` and never written. A new journal is built in a
 temporary file and moved into place, so a kill while creating leaves no half-made journal.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import math
 import os
 import secrets
 import sqlite3
@@ -282,6 +284,30 @@ class Journal:
                 "message = NULL, code = NULL WHERE state = 'failed'"
             )
             return int(cursor.rowcount)
+
+    # ---------------------------------------------------------------- the batch's spending
+
+    def credits_spent(self) -> float:
+        """The credits this batch's runs spent, as last recorded (0 before any)."""
+        with self._reading() as db:
+            found = db.execute("SELECT value FROM meta WHERE name = 'credits_spent'").fetchone()
+        if found is None:
+            return 0.0
+        try:
+            value = float(found[0])
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise JournalError(f"the journal {str(self.path)!r} is corrupt (credits spent {found[0]!r})")
+        return value
+
+    def record_spent(self, total: float) -> None:
+        """Record what the batch's runs spent so far (synced: it is written before a create is sent)."""
+        with self._transaction(durable=True) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('credits_spent', ?)",
+                (repr(max(0.0, float(total))),),
+            )
 
     # ---------------------------------------------------------------- uploads (by content hash)
 

@@ -400,6 +400,44 @@ async def test_an_error_raised_while_an_answer_is_taken_in_ends_the_run(
     assert sorted(sim.stats.tasks_created_by_name.values()) == [1, 1]
 
 
+def test_max_credits_limits_the_whole_batch_across_its_runs(make_sim: MakeSim, tmp_path: Path) -> None:
+    sim = make_sim(costs={"create_task": 2, "create_preview": 1, "create_upload_url": 1})
+    out = tmp_path / "out"
+    start = sim.credits()
+    with client(sim) as api:
+        first = api.batch.run(jobs(6), out, max_credits=5, **RUN)
+        again = api.batch.run(jobs(6), out, max_credits=5, **RUN)  # a restart spends nothing more
+        more = api.batch.run(jobs(6), out, max_credits=9, **RUN)  # a larger limit lets it go on
+    assert (first.paused, first.credits_spent, first.batch_credits_spent) == ("budget", 4, 4)
+    assert (again.paused, again.exit_code, again.credits_spent, again.batch_credits_spent) == (
+        "budget",
+        75,
+        0,
+        4,
+    )
+    assert dict(again.counts) == {"saved": 2, "pending": 4}
+    assert (more.paused, more.credits_spent, more.batch_credits_spent) == ("budget", 4, 8)
+    assert dict(more.counts) == {"saved": 4, "pending": 2}
+    assert sum(sim.stats.tasks_created_by_name.values()) == 4
+    assert start - sim.credits() == 8  # what A2E took
+
+
+def test_a_journal_whose_spending_is_unreadable_is_refused_before_anything_is_sent(
+    make_sim: MakeSim, tmp_path: Path
+) -> None:
+    sim = make_sim()
+    out = tmp_path / "out"
+    with client(sim) as api:
+        api.batch.run(jobs(2), out, **RUN)
+    with sqlite3.connect(out / JOURNAL_NAME) as db:
+        db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('credits_spent', 'nan')")
+    db.close()
+    before = sum(sim.stats.requests.values())
+    with client(sim) as api, pytest.raises(JournalError, match="credits spent"):
+        api.batch.run(jobs(3), out, max_credits=10, **RUN)
+    assert sum(sim.stats.requests.values()) == before
+
+
 def test_max_credits_falls_back_to_the_balance_when_the_quote_is_refused(
     make_sim: MakeSim, tmp_path: Path
 ) -> None:

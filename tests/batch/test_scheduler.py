@@ -390,6 +390,48 @@ def test_a_create_answered_with_a_task_keeps_its_share_whatever_the_lookup_finds
     assert budget(s) == ("budget", 2.0)
 
 
+def test_the_batch_spending_is_journaled_before_a_create_and_counts_in_the_next_run(
+    journal: Journal, wall: Wall
+) -> None:
+    s = machine(journal, wall, concurrency=2, max_credits=3.0)
+    s.cost = 1.0
+    a = s.next()
+    assert isinstance(a, Create)
+    assert journal.credits_spent() == 1.0  # before the create is sent: a run killed now still counts it
+    b = s.next()
+    assert isinstance(b, Create)
+    s.created(a.key, task(tid(1)))
+    s.create_failed(b.key, RateLimitError("busy", status=429))  # its share is given back
+    assert journal.credits_spent() == 1.0
+    later = machine(journal, wall, concurrency=4, max_credits=3.0)
+    later.cost = 1.0
+    assert budget(later) == (None, 0.0)
+    assert later.batch_credits_spent() == 1.0
+    assert later.next() == Read((tid(1),))
+    later.read({})
+    first, second = later.next(), later.next()
+    assert isinstance(first, Create)
+    assert isinstance(second, Create)
+    assert not isinstance(later.next(), Create)  # 1 earlier + 2 now: the batch's limit
+    assert budget(later) == ("budget", 2.0)
+    assert journal.credits_spent() == 3.0
+
+
+def test_without_a_quote_the_batch_spending_comes_from_the_balance_and_counts_in_the_next_run(
+    journal: Journal, wall: Wall
+) -> None:
+    s = machine(journal, wall, max_credits=3.0)
+    s.balance(100.0)
+    s.balance(98.0)
+    assert journal.credits_spent() == 2.0
+    later = machine(journal, wall, max_credits=3.0)
+    later.balance(98.0)
+    assert isinstance(later.next(), Create)  # 2 of 3 spent
+    later.balance(97.0)
+    assert not isinstance(later.next(), Create)
+    assert (later.paused, later.batch_credits_spent(), journal.credits_spent()) == ("budget", 3.0, 3.0)
+
+
 def test_an_unsaved_result_is_not_downloaded_again_in_the_same_run(journal: Journal, wall: Wall) -> None:
     s = machine(journal, wall, concurrency=1)
     first = s.next()

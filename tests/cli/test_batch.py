@@ -164,6 +164,17 @@ def test_max_credits_stops_creating_with_exit_75(run: Run, sim: Simulator, tmp_p
     assert doc["paused"] == "budget"
     assert doc["counts"].get("saved", 0) == 1
     assert sim.stats.requests_to("create_task") == 1
+    assert doc["credits_spent"] == doc["batch_credits_spent"] == 1
+    # the limit is the batch's: the same command again creates nothing more, and says why
+    again = run("--json", "batch", str(manifest), "-o", str(out), "--max-credits", "1", *FAST)
+    assert again.exit_code == 75, again.stderr
+    assert (document(again)["credits_spent"], document(again)["batch_credits_spent"]) == (0, 1)
+    assert sim.stats.requests_to("create_task") == 1
+    dry = run("--json", "batch", str(manifest), "-o", str(out), "--max-credits", "1", "--dry-run")
+    assert document(dry)["batch_credits_spent"] == 1
+    plain = run("batch", str(manifest), "-o", str(out), "--max-credits", "1", "--dry-run")
+    assert "1 spent by earlier runs" in plain.stderr
+    assert "--max-credits 1 stops after 0 task(s)" in plain.stderr
 
 
 def test_shard_needs_a_batch_id(run: Run, sim: Simulator, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from .._cli_support import (
     scrub,
     states,
     stored_batch_id,
+    stored_spent,
 )
 from ..errors import A2EError
 from ._output import Output
@@ -192,6 +193,7 @@ def _summary(report: BatchReport) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "paused": report.paused,
         "credits_spent": report.credits_spent,
+        "batch_credits_spent": report.batch_credits_spent,
     }
 
 
@@ -199,7 +201,11 @@ def _summary_lines(out: Output, report: BatchReport, mask: str) -> None:
     counts = ", ".join(f"{n} {state}" for state, n in sorted(report.counts.items()))
     out.note(f"batch {report.batch_id}: {counts}")
     if report.credits_spent is not None:
-        out.note(f"credits spent: {report.credits_spent:g}")
+        total = report.batch_credits_spent
+        whole = (
+            f" ({total:g} by the whole batch)" if total is not None and total != report.credits_spent else ""
+        )
+        out.note(f"credits spent: {report.credits_spent:g}{whole}")
     for row in report.rows:
         if row.state == "failed":
             where = f" (task {row.task_id})" if row.task_id else ""
@@ -207,7 +213,8 @@ def _summary_lines(out: Output, report: BatchReport, mask: str) -> None:
     if report.exit_code in (ExitCode.RERUN, ExitCode.API):
         why = {
             "credits": "A2E says the credits ran out",
-            "budget": "--max-credits reached (or the credits spent could not be told)",
+            "budget": "the batch reached --max-credits (a larger one lets it go on), or its spending "
+            "could not be told",
             "auth": "A2E refused the API key: set a valid one",
         }.get(report.paused or "", "some rows are not settled yet")
         out.note(f"{why}: rows are left to do; {_RERUN_HINT}")
@@ -231,6 +238,7 @@ def _dry_run(
         balance = None if credits_ is None else credits_.coins
     estimate = None if cost is None else cost * to_create
     limit = options.get("max_credits")
+    spent = stored_spent(out_dir, journal)  # by the batch's earlier runs: the limit is the batch's
     rows: list[dict[str, Any]] = [
         {
             "line": row.line,
@@ -255,6 +263,7 @@ def _dry_run(
         "estimate": estimate,
         "balance": balance,
         "max_credits": limit,
+        "batch_credits_spent": spent,
     }
 
     def human() -> None:
@@ -276,9 +285,12 @@ def _dry_run(
             text = f"estimate: {estimate:g} credits ({cost:g} a task)"
             if balance is not None:
                 text += f"; balance {balance}"
-            if limit is not None and estimate > limit:
+            if spent:
+                text += f"; {spent:g} spent by earlier runs"
+            if limit is not None and spent + estimate > limit:
+                room = max(0.0, limit - spent)
                 text += (
-                    f"; --max-credits {limit} stops after {int(limit // cost) if cost else to_create} task(s)"
+                    f"; --max-credits {limit} stops after {int(room // cost) if cost else to_create} task(s)"
                 )
             out.note(text)
         elif session.secret():
@@ -326,7 +338,7 @@ def batch(
             "--max-credits",
             min=1,
             metavar="N",
-            help="Stop creating tasks before this many credits are spent (exit 75: rows left).",
+            help="Stop creating tasks before the batch (all its runs) spends this many credits (exit 75).",
             show_default=False,
         ),
     ] = None,
