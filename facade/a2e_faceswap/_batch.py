@@ -31,15 +31,17 @@ Rules (the README's Batch section says them for users):
   fails its row (its id in the report). A result that cannot be saved leaves the row ``completed``
   (a rerun downloads it; it is never paid for again).
 * Budget: with ``max_credits``, creation stops before the limit would be passed. The limit is the
-  batch's: what its earlier runs spent is kept in the journal (``credits_spent``, written before each
-  create is journaled ``creating``) and counts with this run's. The cost of one task
-  comes from A2E's quote when it answers one: a create then counts from the moment it is decided until
-  it is proven to have made no task (never sent, not applied, refused, or a conclusive miss of its
-  lookup; never once A2E answered it with a task id), so a doubtful create holds its share of the limit
-  and one found later is not counted twice; a share given back lets creation go on. Otherwise
-  the balance is read before the run and at each status read, and creation stops once the credits
-  spent reach the limit: that can overshoot by at most the tasks created between two balance reads
-  (at most ``concurrency`` tasks' cost).
+  batch's: what its earlier runs spent is kept in the journal (``credits_spent``) and counts with this
+  run's. The cost of one task comes from A2E's quote when it answers one: a create then counts from the
+  moment it is decided (the total journaled before the row is ``creating``) until it is proven to have
+  made no task (never sent, not applied, refused, or a conclusive miss of its lookup; never once A2E
+  answered it with a task id, nor for a row an earlier run left unsettled), so a doubtful create holds
+  its share of the limit and one found later is not counted twice; a share given back lets creation go
+  on. Otherwise the balance is read before the run and at each status read (with or without a limit):
+  its decreases are the spending (a top-up erases none), journaled with the balance last read, which
+  the next run's first read is compared with (what a stopped run spent after it counts). Creation
+  stops once the credits spent reach the limit: that can overshoot by at most the tasks created between
+  two balance reads (at most ``concurrency`` tasks' cost).
 * Webhooks (``Settings.events``, a ``webhooks.Listener`` the creates point at): the statuses of all
   tasks in flight are read only every ``FALLBACK_FACTOR`` (10) times ``poll_interval``, the safety net
   for lost deliveries; ``evented(task_ids)`` asks for a read of exactly the evented tasks still in
@@ -260,7 +262,9 @@ class BatchScheduler:
         self.paused: str | None = None  # why creation stopped: "credits" (402) or "budget"
         self.charged = 0  # creates decided this run, not proven to have made no task (module rules)
         self.spent_before = journal.credits_spent()  # by the batch's earlier runs
-        self._recorded = self.spent_before
+        self._seen = journal.balance_seen()  # the balance that total was counted up to, if it was
+        self._balance_spent = 0.0  # this run's balance decreases
+        self._recorded = (self.spent_before, self._seen)
         self.cost: float | None = None  # credits per task, from a quote
         self.balance_start: float | None = None
         self.balance_now: float | None = None
@@ -286,8 +290,8 @@ class BatchScheduler:
         return sum(len(self._by_state[state]) for state in IN_FLIGHT)
 
     def credits_spent(self) -> float | None:
-        if self.balance_start is not None and self.balance_now is not None:
-            return self.balance_start - self.balance_now
+        if self.balance_now is not None:
+            return self._balance_spent
         if self.cost is not None:
             return self.cost * self.charged
         return None
@@ -298,11 +302,15 @@ class BatchScheduler:
         return None if spent is None else self.spent_before + spent
 
     def _record_spent(self) -> None:
-        """Keep the batch's spending in the journal, for the next run's limit."""
+        """Keep the batch's spending in the journal, for the next run's limit, with the balance it was
+        counted up to when it comes from the balance."""
         total = self.batch_credits_spent()
-        if total is not None and total != self._recorded:
-            self._journal.record_spent(total)
-            self._recorded = total
+        if total is None:
+            return
+        recorded = (total, self.balance_now)
+        if recorded != self._recorded:
+            self._journal.record_spent(*recorded)
+            self._recorded = recorded
 
     def _budget_allows(self) -> bool:
         limit = self._settings.max_credits
@@ -334,13 +342,13 @@ class BatchScheduler:
         if running and now >= self._next_read:
             self._next_read = now + self._settings.read_interval
             self._evented.clear()  # this read covers them
-            self._balance_due = self._settings.max_credits is not None and self.cost is None
+            self._balance_due = self.cost is None
             return Read(running)
         evented = tuple(self._evented)
         self._evented.clear()
         evented = tuple(i for i in evented if self._by_task[i.lower()].state == "created")
         if evented:
-            self._balance_due = self._settings.max_credits is not None and self.cost is None
+            self._balance_due = self.cost is None
             return Read(evented)
         if self._balance_due:
             self._balance_due = False
@@ -528,8 +536,12 @@ class BatchScheduler:
     def balance(self, coins: float | None) -> None:
         if coins is None:
             return
-        if self.balance_start is None:
+        if self.balance_now is None:  # this run's first reading
             self.balance_start = coins
+            if self._seen is not None and coins < self._seen:  # spent after an earlier run's last count
+                self.spent_before += self._seen - coins
+        elif coins < self.balance_now:  # only decreases count: a top-up never erases spending
+            self._balance_spent += self.balance_now - coins
         self.balance_now = coins
         self._record_spent()
 

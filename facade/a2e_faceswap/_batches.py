@@ -329,7 +329,7 @@ class Batch(Resource[SyncApi]):
         with run.journal, _inbox(events) as inbox:
             scheduler = run.scheduler(settings, self._api, on_event)
             scheduler.cost = self._cost(run)  # also for the report's credits_spent
-            if settings.max_credits is not None and scheduler.cost is None:
+            if scheduler.cost is None:
                 scheduler.balance(self._balance())
             run_sync(
                 scheduler,
@@ -401,7 +401,7 @@ class AsyncBatch(Resource[AsyncApi]):
         with run.journal, _inbox(events) as inbox:
             scheduler = run.scheduler(settings, self._api, on_event)
             scheduler.cost = await self._cost(run)  # also for the report's credits_spent
-            if settings.max_credits is not None and scheduler.cost is None:
+            if scheduler.cost is None:
                 scheduler.balance(await self._balance())
             await run_async(
                 scheduler,

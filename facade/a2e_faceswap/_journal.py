@@ -8,7 +8,8 @@ is one committed transaction; the ones money depends on (``creating``, ``created
 synced to disk (``synchronous=FULL``) before they return, the others survive a killed process.
 
 The file holds its schema version (``PRAGMA user_version``), an application id, the batch id and the
-credits its runs spent so far (``credits_spent``: counted by the scheduler, written before each create). A
+credits its runs spent so far (``credits_spent``, with ``balance_seen``, the balance that total was
+counted up to when no quote gave a task's cost: kept by the scheduler, ``_batch``). A
 file of another batch id or schema version is *foreign*; one that is not SQLite or lacks the tables
 is *corrupt*: both are refused with ``JournalError`` and never written. A new journal is built in a
 temporary file and moved into place, so a kill while creating leaves no half-made journal.
@@ -289,25 +290,38 @@ class Journal:
 
     def credits_spent(self) -> float:
         """The credits this batch's runs spent, as last recorded (0 before any)."""
-        with self._reading() as db:
-            found = db.execute("SELECT value FROM meta WHERE name = 'credits_spent'").fetchone()
-        if found is None:
-            return 0.0
-        try:
-            value = float(found[0])
-        except (TypeError, ValueError):
-            value = math.nan
-        if not (math.isfinite(value) and value >= 0):
-            raise JournalError(f"the journal {str(self.path)!r} is corrupt (credits spent {found[0]!r})")
-        return value
+        return self._amount("credits_spent", "credits spent", signed=False) or 0.0
 
-    def record_spent(self, total: float) -> None:
-        """Record what the batch's runs spent so far (synced: it is written before a create is sent)."""
+    def balance_seen(self) -> float | None:
+        """The balance ``credits_spent`` was counted up to (None: not counted from the balance)."""
+        return self._amount("balance_seen", "balance seen", signed=True)
+
+    def record_spent(self, total: float, balance: float | None) -> None:
+        """Record what the batch's runs spent so far, and the balance it was counted up to (synced: it
+        is written before a create is sent)."""
         with self._transaction(durable=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES ('credits_spent', ?)",
                 (repr(max(0.0, float(total))),),
             )
+            db.execute("DELETE FROM meta WHERE name = 'balance_seen'")
+            if balance is not None:
+                db.execute(
+                    "INSERT INTO meta (name, value) VALUES ('balance_seen', ?)", (repr(float(balance)),)
+                )
+
+    def _amount(self, name: str, what: str, *, signed: bool) -> float | None:
+        with self._reading() as db:
+            found = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        if found is None:
+            return None
+        try:
+            value = float(found[0])
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (math.isfinite(value) and (signed or value >= 0)):
+            raise JournalError(f"the journal {str(self.path)!r} is corrupt ({what} {found[0]!r})")
+        return value
 
     # ---------------------------------------------------------------- uploads (by content hash)
 

@@ -60,10 +60,17 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 def machine(
-    journal: Journal, wall: Wall, events: list[BatchEvent] | None = None, **settings: float
+    journal: Journal,
+    wall: Wall,
+    events: list[BatchEvent] | None = None,
+    *,
+    cost: float | None = 1.0,
+    **settings: float,
 ) -> BatchScheduler:
+    """The machine on ``journal``; ``cost``: a task's credits from A2E's quote (None: no quote, so the
+    balance is read with the statuses)."""
     options = {"concurrency": 2, "poll_interval": 5.0, **settings}
-    return BatchScheduler(
+    made = BatchScheduler(
         journal,
         Settings(**options),  # type: ignore[arg-type]
         POLICY,
@@ -71,6 +78,8 @@ def machine(
         now=wall,
         on_event=None if events is None else events.append,
     )
+    made.cost = cost
+    return made
 
 
 def task(task_id: str, status: str = "processing", result: str | None = None) -> Task:
@@ -257,7 +266,7 @@ def test_a_quoted_budget_stops_creating_before_the_limit(journal: Journal, wall:
 def test_without_a_quote_the_balance_is_read_with_the_statuses_and_stops_creation(
     journal: Journal, wall: Wall
 ) -> None:
-    s = machine(journal, wall, concurrency=2, max_credits=2.0)
+    s = machine(journal, wall, concurrency=2, max_credits=2.0, cost=None)
     s.balance(100.0)  # read before the run
     a, b = s.next(), s.next()
     assert isinstance(a, Create)
@@ -420,16 +429,73 @@ def test_the_batch_spending_is_journaled_before_a_create_and_counts_in_the_next_
 def test_without_a_quote_the_batch_spending_comes_from_the_balance_and_counts_in_the_next_run(
     journal: Journal, wall: Wall
 ) -> None:
-    s = machine(journal, wall, max_credits=3.0)
+    s = machine(journal, wall, max_credits=3.0, cost=None)
     s.balance(100.0)
     s.balance(98.0)
     assert journal.credits_spent() == 2.0
-    later = machine(journal, wall, max_credits=3.0)
+    later = machine(journal, wall, max_credits=3.0, cost=None)
     later.balance(98.0)
     assert isinstance(later.next(), Create)  # 2 of 3 spent
     later.balance(97.0)
     assert not isinstance(later.next(), Create)
     assert (later.paused, later.batch_credits_spent(), journal.credits_spent()) == ("budget", 3.0, 3.0)
+
+
+def test_without_a_quote_creates_a_stopped_run_left_uncounted_count_in_the_next(
+    journal: Journal, wall: Wall
+) -> None:
+    # the balance is read with the statuses: a run stopped (killed, Ctrl-C) after its creates and
+    # before its next read never counted them; the next run finds them below the balance last recorded
+    s = machine(journal, wall, concurrency=2, max_credits=4.0, cost=None)
+    s.balance(100.0)
+    assert [isinstance(s.next(), Create) for _ in range(3)] == [True, True, False]  # then stopped
+    assert journal.credits_spent() == 0.0  # the 2 tasks (2 credits each) were never counted
+    for _ in range(2):  # the same command again, twice
+        later = machine(journal, wall, concurrency=4, max_credits=4.0, cost=None)
+        later.balance(96.0)
+        assert not isinstance(later.next(), Create)
+        assert budget(later) == ("budget", 0.0)
+        assert later.batch_credits_spent() == 4.0
+    assert (journal.credits_spent(), journal.balance_seen()) == (4.0, 96.0)
+
+
+def test_a_rising_balance_never_erases_spending(journal: Journal, wall: Wall) -> None:
+    s = machine(journal, wall, max_credits=10.0, cost=None)
+    s.balance(100.0)
+    s.balance(98.0)
+    s.balance(1098.0)  # topped up
+    assert (s.credits_spent(), journal.credits_spent()) == (2.0, 2.0)
+    s.balance(1097.0)
+    assert (s.credits_spent(), journal.credits_spent()) == (3.0, 3.0)
+    later = machine(journal, wall, max_credits=10.0, cost=None)
+    later.balance(5000.0)  # topped up between runs: nothing earlier is erased
+    assert later.batch_credits_spent() == 3.0
+
+
+def test_without_a_quote_nor_a_limit_the_balance_is_still_read_for_a_later_limit(
+    journal: Journal, wall: Wall
+) -> None:
+    s = machine(journal, wall, concurrency=1, cost=None)
+    s.balance(100.0)
+    first = s.next()
+    assert isinstance(first, Create)
+    s.created(first.key, task(tid(1)))
+    wall.t += 5.0
+    assert isinstance(s.next(), Read)
+    s.read({})
+    assert s.next() == Balance()
+    s.balance(97.0)
+    assert journal.credits_spent() == 3.0
+
+
+def test_a_quoted_run_counts_per_task_and_forgets_the_balance(journal: Journal, wall: Wall) -> None:
+    s = machine(journal, wall, cost=None)
+    s.balance(100.0)
+    s.balance(99.0)
+    assert journal.balance_seen() == 99.0
+    later = machine(journal, wall, cost=2.0)  # what it creates is counted before it is sent
+    assert isinstance(later.next(), Create)
+    assert (journal.credits_spent(), journal.balance_seen()) == (3.0, None)
 
 
 def test_an_unsaved_result_is_not_downloaded_again_in_the_same_run(journal: Journal, wall: Wall) -> None:
@@ -512,7 +578,7 @@ def test_a_refused_key_pauses_the_batch_instead_of_failing_every_row(journal: Jo
 def test_a_budget_whose_spending_cannot_be_told_creates_nothing(journal: Journal, wall: Wall) -> None:
     """Neither a quote nor a balance: max_credits never silently turns itself off."""
     events: list[BatchEvent] = []
-    s = machine(journal, wall, events, max_credits=5.0)
+    s = machine(journal, wall, events, max_credits=5.0, cost=None)
     assert isinstance(s.next(), Finish)
     assert s.paused == "budget"
     assert "cannot be told" in (events[-1].message or "")

@@ -173,7 +173,7 @@ def test_max_credits_stops_creating_with_exit_75(run: Run, sim: Simulator, tmp_p
     dry = run("--json", "batch", str(manifest), "-o", str(out), "--max-credits", "1", "--dry-run")
     assert document(dry)["batch_credits_spent"] == 1
     plain = run("batch", str(manifest), "-o", str(out), "--max-credits", "1", "--dry-run")
-    assert "1 spent by earlier runs" in plain.stderr
+    assert "1 credit(s) spent by earlier runs of --max-credits 1" in plain.stderr
     assert "--max-credits 1 stops after 0 task(s)" in plain.stderr
 
 

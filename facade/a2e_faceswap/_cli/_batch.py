@@ -285,8 +285,6 @@ def _dry_run(
             text = f"estimate: {estimate:g} credits ({cost:g} a task)"
             if balance is not None:
                 text += f"; balance {balance}"
-            if spent:
-                text += f"; {spent:g} spent by earlier runs"
             if limit is not None and spent + estimate > limit:
                 room = max(0.0, limit - spent)
                 text += (
@@ -299,6 +297,9 @@ def _dry_run(
             )
         else:
             out.note("estimate: needs an API key (the quote spends nothing)")
+        if spent or limit is not None:
+            text = f"{spent:g} credit(s) spent by earlier runs"
+            out.note(text + (f" of --max-credits {limit}" if limit is not None else ""))
         out.note("dry run: nothing was sent that costs credits")
 
     out.emit(document, human)
