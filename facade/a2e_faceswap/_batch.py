@@ -38,8 +38,9 @@ Rules (the README's Batch section says them for users):
   answered it with a task id, nor for a row an earlier run left unsettled), so a doubtful create holds
   its share of the limit and one found later is not counted twice; a share given back lets creation go
   on. Otherwise the balance is read before the run and at each status read (with or without a limit):
-  its decreases are the spending (a top-up erases none), journaled with the balance last read, which
-  the next run's first read is compared with (what a stopped run spent after it counts). Creation
+  its decreases are the spending (a top-up between two readings hides what was spent between them),
+  journaled with the balance last read, which the next run's first read is compared with (what a
+  stopped run spent after it counts; a quoted run reads the balance once for it: ``catch_up``). Creation
   stops once the credits spent reach the limit: that can overshoot by at most the tasks created between
   two balance reads (at most ``concurrency`` tasks' cost).
 * Webhooks (``Settings.events``, a ``webhooks.Listener`` the creates point at): the statuses of all
@@ -307,7 +308,8 @@ class BatchScheduler:
         total = self.batch_credits_spent()
         if total is None:
             return
-        recorded = (total, self.balance_now)
+        # a quoted run keeps an earlier run's reading until ``catch_up`` has counted from it
+        recorded = (total, self.balance_now if self.cost is None else self._seen)
         if recorded != self._recorded:
             self._journal.record_spent(*recorded)
             self._recorded = recorded
@@ -532,6 +534,20 @@ class BatchScheduler:
 
     def read_failed(self, error: A2EError) -> None:
         """A status read failed after its retries: the next one comes at the next interval."""
+
+    @property
+    def balance_to_catch_up(self) -> bool:
+        """Whether an earlier run counted from the balance, so a quoted run reads it once to start."""
+        return self._seen is not None
+
+    def catch_up(self, coins: float | None) -> None:
+        """A quoted run's one reading of the balance: what was spent after an earlier run's last
+        reading (a run stopped before its next one) counts as the earlier runs' spending."""
+        if coins is None or self._seen is None:
+            return
+        self.spent_before += max(0.0, self._seen - coins)
+        self._seen = None
+        self._record_spent()
 
     def balance(self, coins: float | None) -> None:
         if coins is None:

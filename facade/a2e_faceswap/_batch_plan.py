@@ -185,16 +185,19 @@ def stored_batch_id(
         return None if opened is None else opened.batch_id
 
 
-def stored_spent(out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None) -> float:
-    """The credits the batch's earlier runs spent, as its journal keeps them (0 when there is no
-    journal, or one that cannot be read: the run itself reports why)."""
+def stored_spending(
+    out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None
+) -> tuple[float, float | None]:
+    """The credits the batch's earlier runs spent, and the balance they were counted up to if they
+    were, as its journal keeps them (``(0, None)`` when there is no journal, or one that cannot be
+    read: the run itself reports why)."""
     from .errors import JournalError
 
     try:
         with _existing_journal(out_dir, journal) as opened:
-            return 0.0 if opened is None else opened.credits_spent()
+            return (0.0, None) if opened is None else (opened.credits_spent(), opened.balance_seen())
     except JournalError:
-        return 0.0
+        return 0.0, None
 
 
 def states(

@@ -331,6 +331,8 @@ class Batch(Resource[SyncApi]):
             scheduler.cost = self._cost(run)  # also for the report's credits_spent
             if scheduler.cost is None:
                 scheduler.balance(self._balance())
+            elif scheduler.balance_to_catch_up:
+                scheduler.catch_up(self._balance())
             run_sync(
                 scheduler,
                 run.inputs,
@@ -403,6 +405,8 @@ class AsyncBatch(Resource[AsyncApi]):
             scheduler.cost = await self._cost(run)  # also for the report's credits_spent
             if scheduler.cost is None:
                 scheduler.balance(await self._balance())
+            elif scheduler.balance_to_catch_up:
+                scheduler.catch_up(await self._balance())
             await run_async(
                 scheduler,
                 run.inputs,

@@ -14,7 +14,7 @@ exactly as the client does instead of keeping its own copy:
 * ``plan`` (its record ``BatchPlan``), ``states``, ``FACE_SWAP_TASK_ROUTE``: ``batch --dry-run``
   checks the manifest and counts the uploads exactly as ``client.batch.run`` will, and asks the quote
   for the same route; ``states`` gives a resumed run's progress display its starting counts, and
-  ``stored_spent`` the dry run what the batch already spent against ``--max-credits``;
+  ``stored_spending`` the dry run what the batch already spent against ``--max-credits``;
 * ``stored_batch_id``, ``journal_path``, ``new_batch_id``: the batch whose id ``batch
   --webhook-listen`` derives its token from (the journal's, or a new one given to the run);
 * ``run_simulator`` / ``announce_simulator``: the simulator's runner (``python -m
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ._account import FACE_SWAP_TASK_ROUTE
-from ._batch_plan import BatchPlan, journal_path, plan, states, stored_batch_id, stored_spent
+from ._batch_plan import BatchPlan, journal_path, plan, states, stored_batch_id, stored_spending
 from ._client import clean_token
 from ._download import Destination
 from ._logging import RedactingFilter, logger, register_secret, scrub
@@ -57,7 +57,7 @@ __all__ = [
     "scrub",
     "states",
     "stored_batch_id",
-    "stored_spent",
+    "stored_spending",
 ]
 
 

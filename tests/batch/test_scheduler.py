@@ -488,14 +488,27 @@ def test_without_a_quote_nor_a_limit_the_balance_is_still_read_for_a_later_limit
     assert journal.credits_spent() == 3.0
 
 
-def test_a_quoted_run_counts_per_task_and_forgets_the_balance(journal: Journal, wall: Wall) -> None:
+def test_a_quoted_run_catches_up_from_the_balance_then_counts_per_task(journal: Journal, wall: Wall) -> None:
+    s = machine(journal, wall, concurrency=2, cost=None)
+    s.balance(100.0)
+    assert [isinstance(s.next(), Create) for _ in range(2)] == [True, True]  # 2 credits each, then stopped
+    later = machine(journal, wall, concurrency=4, max_credits=5.0, cost=2.0)
+    assert later.balance_to_catch_up
+    later.catch_up(96.0)  # what the stopped run spent after its last reading
+    assert (journal.credits_spent(), journal.balance_seen()) == (4.0, None)
+    assert not isinstance(later.next(), Create)  # 4 + 2 would pass 5
+    assert later.paused == "budget"
+
+
+def test_a_quoted_run_that_cannot_catch_up_keeps_the_reading_for_a_later_run(
+    journal: Journal, wall: Wall
+) -> None:
     s = machine(journal, wall, cost=None)
     s.balance(100.0)
-    s.balance(99.0)
-    assert journal.balance_seen() == 99.0
-    later = machine(journal, wall, cost=2.0)  # what it creates is counted before it is sent
+    later = machine(journal, wall, cost=2.0)
+    later.catch_up(None)  # the balance did not answer
     assert isinstance(later.next(), Create)
-    assert (journal.credits_spent(), journal.balance_seen()) == (3.0, None)
+    assert (journal.credits_spent(), journal.balance_seen()) == (2.0, 100.0)
 
 
 def test_an_unsaved_result_is_not_downloaded_again_in_the_same_run(journal: Journal, wall: Wall) -> None:

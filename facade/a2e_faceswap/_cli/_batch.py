@@ -28,7 +28,7 @@ from .._cli_support import (
     scrub,
     states,
     stored_batch_id,
-    stored_spent,
+    stored_spending,
 )
 from ..errors import A2EError
 from ._output import Output
@@ -238,7 +238,9 @@ def _dry_run(
         balance = None if credits_ is None else credits_.coins
     estimate = None if cost is None else cost * to_create
     limit = options.get("max_credits")
-    spent = stored_spent(out_dir, journal)  # by the batch's earlier runs: the limit is the batch's
+    spent, seen = stored_spending(out_dir, journal)  # by the batch's earlier runs: the limit is the batch's
+    if seen is not None and balance is not None:  # as the run counts: spent since their last reading
+        spent += max(0.0, seen - balance)
     rows: list[dict[str, Any]] = [
         {
             "line": row.line,
