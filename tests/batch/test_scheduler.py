@@ -254,7 +254,6 @@ def test_a_task_that_never_ends_fails_its_row_after_the_task_timeout(journal: Jo
 
 def test_a_quoted_budget_stops_creating_before_the_limit(journal: Journal, wall: Wall) -> None:
     s = machine(journal, wall, concurrency=6, max_credits=3.0)
-    s.cost = 1.0
     created = 0
     while isinstance(action := s.next(), Create):
         created += 1
@@ -296,7 +295,6 @@ def test_a_doubtful_create_holds_its_share_of_a_quoted_budget_and_is_counted_onc
     # a create that may have made a task counts from when it is sent: were it counted only once
     # found, a third task would be created meanwhile and the limit of two passed
     s = machine(journal, wall, concurrency=3, max_credits=2.0)
-    s.cost = 1.0
     a = s.next()
     assert isinstance(a, Create)
     s.create_failed(a.key, APIConnectionError("reset after sending", outcome_unknown=True))
@@ -328,7 +326,6 @@ def test_a_create_proven_to_have_made_no_task_gives_its_share_back(
     journal: Journal, wall: Wall, failure: A2EError | str
 ) -> None:
     s = machine(journal, wall, concurrency=2, max_credits=1.0)
-    s.cost = 1.0
     a = s.next()
     assert isinstance(a, Create)
     if isinstance(failure, str):
@@ -352,7 +349,6 @@ def test_a_create_proven_to_have_made_no_task_gives_its_share_back(
 
 def test_a_share_given_back_lifts_the_budget_pause(journal: Journal, wall: Wall) -> None:
     s = machine(journal, wall, concurrency=3, max_credits=2.0)
-    s.cost = 1.0
     a, b = s.next(), s.next()
     assert isinstance(a, Create)
     assert isinstance(b, Create)
@@ -379,22 +375,17 @@ def test_a_create_answered_with_a_task_keeps_its_share_whatever_the_lookup_finds
     # A2E answered with a task under another name: the row is looked up by its own, and a miss sends
     # it again, but the task A2E made is paid for: it is never given back
     s = machine(journal, wall, concurrency=1, max_credits=2.0)
-    s.cost = 1.0
-    a = s.next()
-    assert isinstance(a, Create)
-    s.created(a.key, Task.from_wire({"_id": tid(1), "current_status": "initialized", "name": "renamed"}))
-    wall.t += 15.0
-    assert s.next() == Resolve((a.key,))
-    s.resolved(a.key, Miss(True, "no such task"))
-    assert s.credits_spent() == 1.0
-    again = s.next()
-    assert isinstance(again, Create)
-    assert again.key == a.key
-    s.created(again.key, Task.from_wire({"_id": tid(2), "current_status": "initialized", "name": "renamed"}))
-    assert s.credits_spent() == 2.0
-    wall.t += 15.0
-    assert s.next() == Resolve((a.key,))
-    s.resolved(a.key, Miss(True, "no such task"))
+    keys = []
+    for n in (1, 2):
+        send = s.next()
+        assert isinstance(send, Create)
+        keys.append(send.key)
+        s.created(send.key, Task.from_wire({"_id": tid(n), "current_status": "initialized", "name": "x"}))
+        wall.t += 15.0
+        assert s.next() == Resolve((send.key,))
+        s.resolved(send.key, Miss(True, "no such task"))
+        assert s.credits_spent() == float(n)
+    assert keys[0] == keys[1]  # the same row, sent again after the miss
     assert not isinstance(s.next(), Create)  # a third send would pass the limit
     assert budget(s) == ("budget", 2.0)
 
@@ -403,7 +394,6 @@ def test_the_batch_spending_is_journaled_before_a_create_and_counts_in_the_next_
     journal: Journal, wall: Wall
 ) -> None:
     s = machine(journal, wall, concurrency=2, max_credits=3.0)
-    s.cost = 1.0
     a = s.next()
     assert isinstance(a, Create)
     assert journal.credits_spent() == 1.0  # before the create is sent: a run killed now still counts it
@@ -413,7 +403,6 @@ def test_the_batch_spending_is_journaled_before_a_create_and_counts_in_the_next_
     s.create_failed(b.key, RateLimitError("busy", status=429))  # its share is given back
     assert journal.credits_spent() == 1.0
     later = machine(journal, wall, concurrency=4, max_credits=3.0)
-    later.cost = 1.0
     assert budget(later) == (None, 0.0)
     assert later.batch_credits_spent() == 1.0
     assert later.next() == Read((tid(1),))
