@@ -552,14 +552,17 @@ class BatchScheduler:
     def balance(self, coins: float | None) -> None:
         if coins is None:
             return
-        if self.balance_now is None:  # this run's first reading
+        last, self.balance_now = self.balance_now, coins
+        first = last is None
+        if last is None:  # this run's first reading
             self.balance_start = coins
             if self._seen is not None and coins < self._seen:  # spent after an earlier run's last count
                 self.spent_before += self._seen - coins
-        elif coins < self.balance_now:  # only decreases count: a top-up never erases spending
-            self._balance_spent += self.balance_now - coins
-        self.balance_now = coins
+        elif coins < last:  # only decreases count: a top-up never erases spending
+            self._balance_spent += last - coins
         self._record_spent()
+        if first and self.paused == "budget" and self.cost is None:  # paused with nothing to count:
+            self.paused = None  # the next decision checks the limit again
 
     def lookup(self, keys: Sequence[str], inputs: Inputs) -> BatchLookup:
         """The one scan that resolves the doubtful rows ``keys`` together."""

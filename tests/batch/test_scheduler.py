@@ -581,6 +581,9 @@ def test_a_budget_whose_spending_cannot_be_told_creates_nothing(journal: Journal
     """Neither a quote nor a balance: max_credits never silently turns itself off."""
     events: list[BatchEvent] = []
     s = machine(journal, wall, events, max_credits=5.0, cost=None)
+    s.balance(None)  # the first reading failed
     assert isinstance(s.next(), Finish)
     assert s.paused == "budget"
     assert "cannot be told" in (events[-1].message or "")
+    s.balance(100.0)  # a later one answers: the budget is checked again, with something to count
+    assert isinstance(s.next(), Create)
