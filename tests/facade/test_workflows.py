@@ -134,20 +134,24 @@ async def test_tasks_run_with_and_without_download(
     assert env.sim.stats.tasks_created_by_name[name] == 1
 
 
-async def test_tasks_get_many_active_delete(api: AsyncA2E) -> None:
-    one = await api.tasks.create(face=FACE, video=VIDEO)
-    two = await api.tasks.create(face=FACE, video=VIDEO)
-    assert one.name != two.name
-    assert one.name
-    assert one.name.startswith("a2e-faceswap-")
-    missing = "0123456789abcdef01234567"
-    found = await api.tasks.get_many([two.id, missing, one.id, two.id])
-    assert list(found) == [two.id, one.id]
-    assert all(isinstance(t, Task) for t in found.values())
-    assert await api.tasks.get_many([]) == {}
-    active = await api.tasks.active()
-    assert {a.id for a in active} == {one.id, two.id}
-    assert all(isinstance(a, ActiveTask) for a in active)
+async def test_tasks_get_many_active_delete(api: AsyncA2E, env: Env) -> None:
+    speed, env.sim.clock.speed = env.sim.clock.speed, 0  # both stay active until the wait, however slow
+    try:
+        one = await api.tasks.create(face=FACE, video=VIDEO)
+        two = await api.tasks.create(face=FACE, video=VIDEO)
+        assert one.name != two.name
+        assert one.name
+        assert one.name.startswith("a2e-faceswap-")
+        missing = "0123456789abcdef01234567"
+        found = await api.tasks.get_many([two.id, missing, one.id, two.id])
+        assert list(found) == [two.id, one.id]
+        assert all(isinstance(t, Task) for t in found.values())
+        assert await api.tasks.get_many([]) == {}
+        active = await api.tasks.active()
+        assert {a.id for a in active} == {one.id, two.id}
+        assert all(isinstance(a, ActiveTask) for a in active)
+    finally:
+        env.sim.clock.speed = speed
     await api.tasks.wait(one, **FAST)
     assert {a.id for a in await api.tasks.active()} <= {two.id}
     await api.tasks.delete(one.id)
