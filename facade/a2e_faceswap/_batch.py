@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING
 import attrs
 from attrs import define, frozen
 
-from ._batch_plan import file_digest
+from ._batch_plan import file_digest, unrecorded_spending
 from ._create import (
     LOOKUP_CLOCK_SKEW,
     LOOKUP_PAGE_SIZE,
@@ -267,7 +267,6 @@ class BatchScheduler:
         self._balance_spent = 0.0  # this run's balance decreases
         self._recorded = (self.spent_before, self._seen)
         self.cost: float | None = None  # credits per task, from a quote
-        self.balance_start: float | None = None
         self.balance_now: float | None = None
         self._balance_due = False
         for slot in list(self._by_state["created"].values()):  # a journal written by hand, or tampered
@@ -545,7 +544,7 @@ class BatchScheduler:
         reading (a run stopped before its next one) counts as the earlier runs' spending."""
         if coins is None or self._seen is None:
             return
-        self.spent_before += max(0.0, self._seen - coins)
+        self.spent_before += unrecorded_spending(self._seen, coins)
         self._seen = None
         self._record_spent()
 
@@ -553,15 +552,12 @@ class BatchScheduler:
         if coins is None:
             return
         last, self.balance_now = self.balance_now, coins
-        first = last is None
-        if last is None:  # this run's first reading
-            self.balance_start = coins
-            if self._seen is not None and coins < self._seen:  # spent after an earlier run's last count
-                self.spent_before += self._seen - coins
+        if last is None:  # this run's first reading: what a stopped run spent after its last one counts
+            self.spent_before += unrecorded_spending(self._seen, coins)
         elif coins < last:  # only decreases count: a top-up never erases spending
             self._balance_spent += last - coins
         self._record_spent()
-        if first and self.paused == "budget" and self.cost is None:  # paused with nothing to count:
+        if last is None and self.paused == "budget" and self.cost is None:  # paused with nothing to count:
             self.paused = None  # the next decision checks the limit again
 
     def lookup(self, keys: Sequence[str], inputs: Inputs) -> BatchLookup:

@@ -3,9 +3,11 @@ command's ``--dry-run``), and the steps ``client.batch.run`` shares with it.
 
 ``select`` reads and checks the rows (``_manifest``: every problem with its line, raised together) and
 keeps the shard's; ``plan`` adds the unique local uploads by content hash (``file_digest``: a local
-file used by many rows is uploaded once). ``states`` and ``stored_batch_id`` read an existing journal
-(its row states, its batch id) without taking its run lock: for progress shown from the first moment
-of a resumed run, and for the command's webhook token.
+file used by many rows is uploaded once). ``states``, ``stored_batch_id`` and ``stored_spending`` read
+an existing journal (its row states, its batch id, what its runs spent) without taking its run lock:
+for progress shown from the first moment of a resumed run, the command's webhook token and the dry
+run's budget; ``unrecorded_spending`` is the one rule by which a run and the dry run count what a
+stopped run spent after its last balance reading.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ __all__ = [
     "select",
     "states",
     "stored_batch_id",
+    "stored_spending",
+    "unrecorded_spending",
 ]
 
 JOURNAL_NAME = ".a2e-batch.sqlite"
@@ -185,19 +189,26 @@ def stored_batch_id(
         return None if opened is None else opened.batch_id
 
 
+def unrecorded_spending(seen: float | None, coins: float | None) -> float:
+    """What was spent after the balance ``seen`` an earlier run last counted up to, read as ``coins``
+    now (a run stopped before its next reading); a balance that rose counts nothing."""
+    return 0.0 if seen is None or coins is None else max(0.0, seen - coins)
+
+
 def stored_spending(
-    out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None = None
-) -> tuple[float, float | None]:
-    """The credits the batch's earlier runs spent, and the balance they were counted up to if they
-    were, as its journal keeps them (``(0, None)`` when there is no journal, or one that cannot be
-    read: the run itself reports why)."""
+    out_dir: str | os.PathLike[str], journal: str | os.PathLike[str] | None, balance: float | None
+) -> float:
+    """The credits the batch's earlier runs spent, counted as a run would with ``balance`` read now
+    (0 when there is no journal, or one that cannot be read: the run itself reports why)."""
     from .errors import JournalError
 
     try:
         with _existing_journal(out_dir, journal) as opened:
-            return (0.0, None) if opened is None else (opened.credits_spent(), opened.balance_seen())
+            if opened is None:
+                return 0.0
+            return opened.credits_spent() + unrecorded_spending(opened.balance_seen(), balance)
     except JournalError:
-        return 0.0, None
+        return 0.0
 
 
 def states(

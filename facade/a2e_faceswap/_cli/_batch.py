@@ -238,9 +238,7 @@ def _dry_run(
         balance = None if credits_ is None else credits_.coins
     estimate = None if cost is None else cost * to_create
     limit = options.get("max_credits")
-    spent, seen = stored_spending(out_dir, journal)  # by the batch's earlier runs: the limit is the batch's
-    if seen is not None and balance is not None:  # as the run counts: spent since their last reading
-        spent += max(0.0, seen - balance)
+    spent = stored_spending(out_dir, journal, balance)  # by earlier runs: the limit is the batch's
     rows: list[dict[str, Any]] = [
         {
             "line": row.line,
